@@ -1,0 +1,55 @@
+# ASCN-KG — every target creates what it needs (virtual environment, system packages).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+WORKERS ?= 2
+APT_PACKAGES := default-jre-headless chromium fonts-noto-cjk
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system-deps run build serve test lint bench loadtest clean
+
+setup: system-deps $(STAMP)
+
+# Java (HermiT), Debian's chromium and CJK fonts (browser tests); installed with apt when missing.
+system-deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "please install:$$missing (apt-get)"; exit 2; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+build: setup
+	$(BIN)/ascn-kg build
+
+serve: setup
+	$(BIN)/ascn-kg serve --port $(PORT) --workers $(WORKERS)
+
+run: build serve
+
+test: setup
+	$(BIN)/ruff check server tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(BIN)/ruff check server tests
+
+bench: setup
+	$(BIN)/python -m ascn_kg.bench
+
+loadtest: setup
+	$(BIN)/python -m ascn_kg.loadtest --duration 60
+
+clean:
+	rm -rf dist .dist-builds .pytest_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""The ``ascn-kg`` command: build, validate, serve, query, publish.
+
+Exit codes: 0 success; 1 the data or ontology is invalid (the message names what);
+2 a usage or environment error (missing store, unreachable endpoint, bad option).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .config import Settings, load_settings
+from .reason import InconsistentOntologyError
+from .tables import DataError
+from .validate import ShaclViolationError, ShapesError
+
+EXIT_INVALID = 1
+EXIT_ENVIRONMENT = 2
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"ascn-kg: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML settings file.")
+@click.option("--base-iri", help="Base IRI of the graph (default from settings).")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Folder of the source tables.")
+@click.option("--ontology-dir", type=click.Path(file_okay=False), help="Folder of ascn.ttl/shapes.ttl.")
+@click.option("--dist-dir", type=click.Path(file_okay=False), help="Where builds are written.")
+@click.pass_context
+def main(ctx: click.Context, config, base_iri, data_dir, ontology_dir, dist_dir) -> None:
+    """ASCN-KG: the ASEAN Smart Cities Network knowledge graph."""
+    ctx.obj = load_settings(
+        config,
+        base_iri=base_iri,
+        data_dir=data_dir,
+        ontology_dir=ontology_dir,
+        dist_dir=dist_dir,
+    )
+
+
+def _checked(action):
+    """Run a build step, turning invalid data into a clear message and exit code 1."""
+    try:
+        return action()
+    except DataError as exc:
+        _fail(f"build failed: {exc}", EXIT_INVALID)
+    except (ShaclViolationError, ShapesError) as exc:
+        _fail(f"build failed: {exc}", EXIT_INVALID)
+    except InconsistentOntologyError as exc:
+        _fail(f"build failed: {exc}", EXIT_INVALID)
+    except OSError as exc:
+        _fail(f"build failed: {exc}", EXIT_ENVIRONMENT)
+
+
+@main.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Convert, validate, reason and write dist/ (swapped in atomically)."""
+    from .build import build as run_build
+
+    settings = _settings(ctx)
+    start = time.perf_counter()
+    click.echo(f"building {settings.dist_dir} from {settings.data_dir}")
+    result = _checked(lambda: run_build(settings, report=click.echo))
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}")
+    click.echo(
+        f"built version {result.version}: {result.triples} quads in {result.graphs} graphs, "
+        f"{len(result.warnings)} SHACL warnings, {time.perf_counter() - start:.1f} s"
+    )
+
+
+@main.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Run every check of the build without writing anything."""
+    from .build import assemble
+
+    settings = _settings(ctx)
+    assembled = _checked(lambda: assemble(settings, report=click.echo))
+    for warning in assembled.validation.warnings:
+        click.echo(f"  warning: {warning}")
+    click.echo(
+        f"valid: {len(assembled.quads)} quads, {len(assembled.reasoning.inferred)} inferred, "
+        f"{len(assembled.validation.warnings)} SHACL warnings (version {assembled.version})"
+    )
+
+
+def run() -> None:
+    """Entry point that never shows a traceback for expected errors."""
+    main(standalone_mode=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["EXIT_ENVIRONMENT", "EXIT_INVALID", "Path", "main"]
