@@ -621,3 +621,66 @@ def load_tables(data_dir: Path) -> Tables:
     if problems:
         raise DataError(problems)
     return Tables({name: [row for _, row in rows] for name, rows in read.items()})
+
+
+KIND_DOCS = {
+    "text": "text",
+    "key": "key (lower-case words joined by hyphens)",
+    "int": "whole number",
+    "decimal": "decimal number (no thousands separator)",
+    "date": "date: YYYY, YYYY-MM or YYYY-MM-DD",
+    "bool": "yes / no",
+    "choice": "one of the listed values",
+    "list": "list, `;`-separated",
+    "ref": "key of a row of another table",
+    "refs": "keys of rows of another table, `;`-separated",
+    "kindref": "`kind:key` reference",
+    "kindrefs": "`kind:key` references, `;`-separated",
+}
+
+README_INTRO = """# The source tables
+
+Generated from `server/ascn_kg/tables.py` by `python -m ascn_kg.tables`; do not edit by hand
+(a test fails when this file and the declarations differ).
+
+Each table transcribes one kind of fact from the 2018 report. Conventions:
+
+- Files are UTF-8 CSV with a header row; `ascn-kg build` checks every cell against the rules
+  below and stops with the file, line, column and rule of each broken cell.
+- `id` columns are keys: they become IRIs (`{base}id/{kind}/{key}`) and never change.
+- Names are spelled as the report prints them, corrected where it misspells; the printed
+  spelling is kept in an `alt_names_*`, `report_spelling_*`, `*_as_printed` column and becomes
+  a `skos:altLabel` (or `ascn:asPrinted`), with a data-quality note in `notes.csv`.
+- Korean names are those of the Korean part of the report; where it gives none the cell is
+  empty. Korean labels of focus areas are this project's rendering.
+- `source` names the part of the report (a row of `sources.csv`) the row comes from; each
+  source becomes a named graph `{base}graph/{source}`.
+- `kind:key` references point into the table of that kind (`state:` → states, `city:` →
+  cities, `organisation:`, `person:`, `role:`, `post:`, `event:`, `project:`, `note:`, …).
+- Descriptions are written in the project's own words, never copied from the report.
+"""
+
+
+def render_readme() -> str:
+    """The documentation of every table and column (data/README.md)."""
+    parts = [README_INTRO]
+    for table in TABLES.values():
+        parts.append(f"\n## `{table.file_name}`\n\n{table.doc}\n\nKey: `{'` + `'.join(table.key)}`.\n")
+        parts.append("\n| column | type | required | rule / meaning |\n|---|---|---|---|\n")
+        for col in table.columns:
+            rule = col.doc
+            if col.choices:
+                rule = (rule + "; " if rule else "") + "one of " + ", ".join(f"`{c}`" for c in col.choices)
+            if col.ref:
+                rule = (rule + "; " if rule else "") + f"refers to `{col.ref}.csv`"
+            if col.kinds and len(col.kinds) < 6:
+                rule = (rule + "; " if rule else "") + "kinds " + ", ".join(f"`{k}:`" for k in col.kinds)
+            required = "yes" if col.required else ""
+            parts.append(f"| `{col.name}` | {KIND_DOCS[col.kind]} | {required} | {rule} |\n")
+    return "".join(parts)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from .config import PROJECT_ROOT
+
+    (PROJECT_ROOT / "data" / "README.md").write_text(render_readme(), encoding="utf-8")
