@@ -8,15 +8,24 @@ from .config import Settings
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Open the store and install every surface of the server, in one place."""
-    from . import ops, permalinks, sparql
-    from .store import open_store
+    """Open the store and install every surface of the server, in one place.
 
-    app.extensions["ascn_store"] = open_store(settings)
-    ops.init_app(app, settings)
-    sparql.init_app(app, settings, app.extensions["ascn_store"])
+    A missing or unreadable store does not stop the app: /healthz answers, /readyz
+    reports the reason with 503 (``ascn-kg serve`` refuses to start in that case).
+    """
+    from . import labels, ops, permalinks, sparql
+    from .store import StoreError, open_store
+
+    try:
+        store = open_store(settings)
+    except StoreError as exc:
+        store = None
+        app.extensions["ascn_store_error"] = str(exc)
+    app.extensions["ascn_store"] = store
+    ops.init_app(app, settings)  # first: its request timer runs before every other hook
+    labels.init_app(app, settings)
+    app.register_blueprint(sparql.bp)
     permalinks.init_app(app, settings)
-    # pages, search, charts and the catalogue register below (see pages.init_app).
     _init_browsing(app, settings)
 
 

@@ -1,0 +1,181 @@
+"""Labels and the interface language: the one rule for which label to show.
+
+:func:`choose_label`: a label in the requested language, else in the other of English and
+Korean, else any label (sorted, so always the same one), else the IRI's local name.
+:func:`lang_from_request`: ``?lang=``, then the ``lang`` cookie, then Accept-Language,
+then English. ``GET /lang/<code>?next=/path`` stores the choice in the cookie.
+:func:`label_map`: the labels of many IRIs with one SELECT, IRIs bound through VALUES.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Blueprint, Flask, Response, abort, g, redirect, request
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
+
+from .config import Settings
+
+LANGUAGES = ("en", "ko")
+DEFAULT_LANG = "en"
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+_USED = "ascn_lang_used"
+# An absolute IRI that is safe to write between < > in SPARQL (no spaces, quotes, braces…).
+IRI_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\x7f]*$")
+LABEL_QUERY = """PREFIX rdfs: <{rdfs}>
+PREFIX skos: <{skos}>
+SELECT DISTINCT ?s ?label WHERE {{
+  VALUES ?s {{ {values} }}
+  VALUES ?p {{ rdfs:label skos:prefLabel }}
+  {{ ?s ?p ?label }} UNION {{ GRAPH ?g {{ ?s ?p ?label }} }}
+}}"""
+
+
+def _primary(lang: str | None) -> str:
+    return (lang or "").split("-", 1)[0].lower()
+
+
+def local_name(iri: str) -> str:
+    """The part after the last ``#`` or ``/``, percent-decoded, hyphens as spaces."""
+    tail = re.split(r"[#/]", iri.rstrip("/#"))[-1]
+    return unquote(tail).replace("-", " ").strip() or iri
+
+
+def choose_label(labels: Iterable[Any], lang: str, iri: str) -> str:
+    """The label to show for ``iri`` in ``lang`` (the project's one language rule)."""
+    candidates = sorted(
+        (_primary(label.language), str(label))
+        for label in labels
+        if isinstance(label, Literal) and str(label).strip()
+    )
+    wanted = _primary(lang)
+    order = [wanted] + [other for other in LANGUAGES if other != wanted]
+    for language in order:
+        for tag, text in candidates:
+            if tag == language:
+                return text
+    if candidates:
+        return candidates[0][1]
+    return local_name(iri)
+
+
+def supported(lang: str | None) -> str | None:
+    """The supported language named by ``lang`` (``ko-KR`` → ``ko``), or None."""
+    primary = _primary(lang)
+    return primary if primary in LANGUAGES else None
+
+
+def lang_from_request() -> str:
+    """The language of this request: ``?lang=``, cookie, Accept-Language, else English.
+
+    Marks the request so the response gets ``Vary: Accept-Language, Cookie``.
+    """
+    g.setdefault(_USED, True)
+    chosen = supported(request.args.get("lang")) or supported(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    best = request.accept_languages.best_match(LANGUAGES)
+    return supported(best) or DEFAULT_LANG
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this site, else ``/`` (no open redirects)."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    ):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def _valid_iris(iris: Iterable[str]) -> list[str]:
+    return sorted({str(iri) for iri in iris if IRI_PATTERN.match(str(iri))})
+
+
+def label_query(iris: Iterable[str]) -> str:
+    """The SELECT for the labels of ``iris`` (already-validated IRIs, written with ``n3()``)."""
+    values = " ".join(URIRef(iri).n3() for iri in _valid_iris(iris))
+    return LABEL_QUERY.format(rdfs=RDFS, skos=SKOS, values=values)
+
+
+def _get(row: Any, name: str) -> Any:
+    """A variable's value in a result row (dict, rdflib ResultRow, pyoxigraph solution)."""
+    try:
+        return row[name]
+    except (KeyError, IndexError):
+        return None
+
+
+def _term_str(term: Any) -> str:
+    return str(getattr(term, "value", term))
+
+
+def _as_literal(term: Any) -> Literal | None:
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        return term
+    language = getattr(term, "language", None)
+    value = getattr(term, "value", None)
+    if value is None:
+        return None
+    return Literal(value, lang=language) if language else Literal(value)
+
+
+def label_map(store: Any, iris: Iterable[str], lang: str) -> dict[str, str]:
+    """A label for every IRI in ``iris`` (rdfs:label, skos:prefLabel), by :func:`choose_label`.
+
+    One SELECT through ``store.select``, whose rows map variable names to terms. IRIs
+    that are not well-formed are not queried; they get their local name.
+    """
+    wanted = [str(iri) for iri in iris]
+    found: dict[str, list[Literal]] = {iri: [] for iri in wanted}
+    valid = _valid_iris(wanted)
+    if valid:
+        for row in store.select(label_query(valid)):
+            literal = _as_literal(_get(row, "label"))
+            subject = _term_str(_get(row, "s"))
+            if literal is not None and subject in found:
+                found[subject].append(literal)
+    return {iri: choose_label(found[iri], lang, iri) for iri in wanted}
+
+
+bp = Blueprint("lang", __name__)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Response:
+    """Remember the interface language in a cookie for a year; 303 back to ``next``."""
+    lang = code.lower()
+    if lang not in LANGUAGES:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next")), code=303)
+    response.set_cookie(
+        COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+        secure=request.is_secure,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _vary_on_language(response: Response) -> Response:
+    if g.get(_USED):
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def init_app(app: Flask, settings: Settings | None = None) -> None:
+    """Register ``/lang/<code>`` and the ``Vary`` hook for language-dependent responses."""
+    app.register_blueprint(bp)
+    app.after_request(_vary_on_language)

@@ -1,0 +1,200 @@
+"""The operations layer: health probes, metrics, the query log and response headers.
+
+``init_app(app, settings)`` installs all of it. The SPARQL endpoint reports each request
+through :func:`record_query`, which counts it and writes its log line.
+
+Bookkeeping happens after the response is sent: during a request, :func:`record_query`
+only checks its arguments and queues them; the metrics and log lines are written when
+the WSGI server closes the response (``Response.call_on_close``), so the client never
+waits for them. Outside a request they are written at once. In tests, close the
+response (``with client.get(...) as response:``) before looking at metrics or logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+from typing import Any
+
+from flask import Flask, Response, current_app, has_request_context, request
+from prometheus_client import CollectorRegistry
+
+from . import headers, health
+from .config import Settings
+from .metrics import OUTCOMES, Metrics, create_metrics, exposition
+from .querylog import QUERY_LOGGER_NAME, configure_logging, log_query, query_fields, query_level
+
+__all__ = ["Ops", "init_app", "record_query"]
+
+EXTENSION_KEY = "ascn_ops"
+_START = "ascn_kg.request_start"
+_PENDING = "ascn_kg.pending_queries"
+_HANDED_OVER = "ascn_kg.bookkeeping_scheduled"
+
+log = logging.getLogger(__name__)
+
+
+class Ops:
+    """Per-app operations state: settings, metrics (or None when disabled) and the query log."""
+
+    def __init__(
+        self, settings: Settings, metrics: Metrics | None, registry: CollectorRegistry | None
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.registry = registry
+        self.query_log = logging.getLogger(QUERY_LOGGER_NAME)
+
+    def record_query(
+        self,
+        outcome: str,
+        duration_s: float,
+        rows: int | None,
+        query: str,
+        client: str | None = None,
+        reason: str | None = None,
+        cached: bool = False,
+        truncated: bool = False,
+        *,
+        user_agent: str | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """Count one SPARQL request and log it; see :func:`record_query`."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown query outcome {outcome!r}; expected one of {OUTCOMES}")
+        if cached and outcome == "ok":
+            outcome = "cached"
+        pending = None
+        if has_request_context():
+            current = request._get_current_object()  # type: ignore[attr-defined]
+            client = current.remote_addr if client is None else client
+            user_agent = current.headers.get("User-Agent") if user_agent is None else user_agent
+            pending = current.environ.get(_PENDING)
+        entry = (outcome, duration_s, rows, query, client, reason, truncated, user_agent, error,
+                 time.time())
+        if pending is not None:  # written once the response has been sent
+            pending.append(entry)
+            return
+        self.write_query(*entry)
+
+    def write_query(
+        self, outcome: str, duration_s: float, rows: int | None, query: str, client: str | None,
+        reason: str | None, truncated: bool, user_agent: str | None,
+        error: BaseException | None, created: float,
+    ) -> None:
+        """Update the metrics and write the log line of one query (no Flask context needed)."""
+        cached = outcome == "cached"
+        slow = duration_s > self.settings.slow_query_seconds
+        if self.metrics is not None:
+            self.metrics.observe_query(outcome, duration_s, rows, reason, cached, truncated, slow)
+        if not self.settings.query_log_enabled:
+            return
+        level = query_level(outcome, slow)
+        if not self.query_log.isEnabledFor(level):
+            return
+        fields = query_fields(
+            outcome=outcome, duration_s=duration_s, rows=rows, query=query, client=client,
+            user_agent=user_agent, reason=reason, cached=cached, truncated=truncated,
+            slow=slow, query_chars=self.settings.log_query_chars,
+        )
+        log_query(self.query_log, level, fields, error, created)
+
+    def finish(self, environ: dict[str, Any], request_key: tuple[Any, ...] | None) -> None:
+        """Write what a request left: its request count, then its queries' metrics and logs."""
+        pending = environ.pop(_PENDING, None) or []
+        try:
+            if request_key is not None and self.metrics is not None:
+                self.metrics.observe_request(*request_key)
+            for entry in pending:
+                self.write_query(*entry)
+        except Exception:  # the response is already sent: report, never raise into the server
+            log.exception("writing request metrics or query log failed")
+
+
+def record_query(
+    outcome: str,
+    duration_s: float,
+    rows: int | None,
+    query: str,
+    client: str | None = None,
+    reason: str | None = None,
+    cached: bool = False,
+    truncated: bool = False,
+    *,
+    user_agent: str | None = None,
+    error: BaseException | None = None,
+) -> None:
+    """Count one SPARQL request in the metrics and write its JSON log line.
+
+    ``outcome`` is one of ok, cached, refused, timeout, error (ok with ``cached=True``
+    counts as cached); ``reason`` names a refusal (update, service, nesting, size, syntax,
+    encoding; anything else is counted as other); ``rows`` is the number of rows or
+    triples sent; ``truncated`` says they were cut at the row limit. ``client`` and
+    ``user_agent`` default to the current request's. ``error`` is logged with its
+    traceback only when the outcome is ``error``. Raises ValueError for an unknown outcome.
+    """
+    ops: Ops = current_app.extensions[EXTENSION_KEY]
+    ops.record_query(
+        outcome, duration_s, rows, query, client, reason, cached, truncated,
+        user_agent=user_agent, error=error,
+    )
+
+
+def _start_request() -> None:
+    environ = request.environ
+    environ[_START] = time.perf_counter()
+    environ[_PENDING] = []
+
+
+def _request_key(status: int) -> tuple[Any, ...] | None:
+    started = request.environ.get(_START)
+    if started is None:
+        return None
+    rule = request.url_rule
+    return (rule.rule if rule is not None else None, request.method, status,
+            time.perf_counter() - started)
+
+
+def _schedule_bookkeeping(response: Response) -> Response:
+    """``after_request``: do this request's bookkeeping once the response has been sent."""
+    environ = request.environ
+    ops: Ops = current_app.extensions[EXTENSION_KEY]
+    response.call_on_close(partial(ops.finish, environ, _request_key(response.status_code)))
+    environ[_HANDED_OVER] = True
+    return response
+
+
+def _bookkeeping_fallback(error: BaseException | None) -> None:
+    """``teardown_request``: an exception skipped ``after_request``; count it as a 500 now."""
+    environ = request.environ
+    if not environ.get(_HANDED_OVER) and _PENDING in environ:
+        ops: Ops = current_app.extensions[EXTENSION_KEY]
+        ops.finish(environ, _request_key(500))
+
+
+def metrics_view() -> Response:
+    """The Prometheus scrape: all workers' counters added up, plus the dataset gauges."""
+    ops: Ops = current_app.extensions[EXTENSION_KEY]
+    assert ops.registry is not None
+    body, content_type = exposition(ops.registry, request.headers.get("Accept"))
+    response = Response(body, content_type=content_type)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask, settings: Settings) -> Ops:
+    """Install logging, ``/healthz``, ``/readyz``, ``/metrics`` and the response headers."""
+    configure_logging(settings)
+    metrics: Metrics | None = None
+    registry: CollectorRegistry | None = None
+    if settings.metrics_enabled:
+        metrics, registry = create_metrics(lambda: headers.get_store(app))
+        app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
+    ops = app.extensions[EXTENSION_KEY] = Ops(settings, metrics, registry)
+    app.before_request(_start_request)
+    app.after_request(_schedule_bookkeeping)
+    app.teardown_request(_bookkeeping_fallback)
+    app.register_blueprint(health.bp)
+    headers.init_app(app)
+    return ops
