@@ -96,6 +96,51 @@ def validate(ctx: click.Context) -> None:
     )
 
 
+@main.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8080).")
+@click.option("--workers", type=int, help="gunicorn worker processes.")
+@click.option("--backend", "backend_url", help="Answer from this external SPARQL endpoint instead.")
+@click.option("--query-timeout", type=float, help="Seconds after which a query is stopped.")
+@click.pass_context
+def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout) -> None:
+    """Serve the built graph under gunicorn (reload on SIGHUP after a new build)."""
+    from .serve import serve as run_server
+
+    settings = _settings(ctx).with_overrides(
+        **{
+            k: v
+            for k, v in {
+                "host": host,
+                "port": port,
+                "workers": workers,
+                "backend_url": backend_url,
+                "query_timeout": query_timeout,
+            }.items()
+            if v is not None
+        }
+    )
+    run_server(settings)
+
+
+@main.command()
+@click.option("--to", "to_url", required=True, help="Graph Store Protocol endpoint (e.g. http://host/store).")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
+@click.pass_context
+def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
+    """Load the built dataset, named graphs preserved, into a Graph Store Protocol endpoint."""
+    from .publish import publish as run_publish
+
+    settings = _settings(ctx)
+    if not (settings.dist_dir / "ascn.trig").exists():
+        _fail(f"no build at {settings.dist_dir}: run `ascn-kg build` first", EXIT_ENVIRONMENT)
+    try:
+        counts = run_publish(settings.dist_dir, to_url, timeout=timeout)
+    except OSError as exc:
+        _fail(f"publish failed: {exc}", EXIT_ENVIRONMENT)
+    click.echo(f"published {sum(counts.values())} triples in {len(counts)} graphs to {to_url}")
+
+
 def run() -> None:
     """Entry point that never shows a traceback for expected errors."""
     main(standalone_mode=True)
