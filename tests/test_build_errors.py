@@ -141,3 +141,15 @@ def test_build_prints_the_time_of_each_stage(tmp_path):
     for stage in ("load tables", "convert", "reason", "validate", "serialize", "store"):
         assert f"  {stage}" in done.stdout
     assert "built version" in done.stdout
+
+
+def test_broken_catalogue_header_fails_the_build(tmp_path, built):
+    queries = tmp_path / "queries"
+    shutil.copytree(PROJECT_ROOT / "queries", queries)
+    path = queries / "timeline.rq"
+    path.write_text(path.read_text(encoding="utf-8").replace("#+ title:", "#+ titel:"), encoding="utf-8")
+    before = snapshot(built.dist)
+    done = run_cli("--queries-dir", str(queries), "--dist-dir", str(built.dist), "build")
+    assert done.returncode == 1
+    assert "timeline.rq:1:" in done.stderr
+    assert snapshot(built.dist) == before

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from . import iris
+from .catalogue import load_catalogue
 from .config import DEFAULT_BASE_IRI, Settings
 from .convert import Quad, convert
 from .describe import dataset_description, provenance
@@ -96,6 +97,7 @@ def assemble(settings: Settings, report: Callable[[str], None] | None = None) ->
     watch = Stopwatch(report)
     with watch.stage("load tables"):
         tables = load_tables(settings.data_dir)
+        load_catalogue(settings.queries_dir)  # a query header that does not parse fails the build
     with watch.stage("convert"):
         quads = convert(tables, base)
         ontology = read_turtle(settings.ontology_dir / "ascn.ttl", base)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .catalogue import CatalogueError
 from .config import Settings, load_settings
 from .reason import InconsistentOntologyError
 from .tables import DataError
@@ -36,8 +37,9 @@ def _fail(message: str, code: int) -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Folder of the source tables.")
 @click.option("--ontology-dir", type=click.Path(file_okay=False), help="Folder of ascn.ttl/shapes.ttl.")
 @click.option("--dist-dir", type=click.Path(file_okay=False), help="Where builds are written.")
+@click.option("--queries-dir", type=click.Path(file_okay=False), help="Folder of the query catalogue.")
 @click.pass_context
-def main(ctx: click.Context, config, base_iri, data_dir, ontology_dir, dist_dir) -> None:
+def main(ctx: click.Context, config, base_iri, data_dir, ontology_dir, dist_dir, queries_dir) -> None:
     """ASCN-KG: the ASEAN Smart Cities Network knowledge graph."""
     ctx.obj = load_settings(
         config,
@@ -45,6 +47,7 @@ def main(ctx: click.Context, config, base_iri, data_dir, ontology_dir, dist_dir)
         data_dir=data_dir,
         ontology_dir=ontology_dir,
         dist_dir=dist_dir,
+        queries_dir=queries_dir,
     )
 
 
@@ -54,7 +57,7 @@ def _checked(action):
         return action()
     except DataError as exc:
         _fail(f"build failed: {exc}", EXIT_INVALID)
-    except (ShaclViolationError, ShapesError) as exc:
+    except (ShaclViolationError, ShapesError, CatalogueError) as exc:
         _fail(f"build failed: {exc}", EXIT_INVALID)
     except InconsistentOntologyError as exc:
         _fail(f"build failed: {exc}", EXIT_INVALID)
@@ -139,6 +142,45 @@ def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
     except OSError as exc:
         _fail(f"publish failed: {exc}", EXIT_ENVIRONMENT)
     click.echo(f"published {sum(counts.values())} triples in {len(counts)} graphs to {to_url}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a parameter the catalogue query declares (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table (aligned text), csv, or SPARQL JSON results.")
+@click.option("--endpoint", help="Ask this SPARQL endpoint instead of the built store.")
+@click.pass_context
+def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None) -> None:
+    """Run QUERY: a catalogue name (queries/NAME.rq), a query file, or the text of a query."""
+    from .catalogue import CatalogueError, UnknownQuery, query_text
+    from .querycli import run_query
+    from .safety import QueryRefused
+    from .store import BackendUnavailable, QuerySyntaxError, StoreError, StoreMissing
+
+    settings = _settings(ctx)
+    bound: dict[str, str] = {}
+    for item in params:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            _fail(f"--param takes NAME=VALUE, not {item!r}", EXIT_ENVIRONMENT)
+        bound[name.strip()] = value
+    try:
+        text = query_text(query, bound, settings.queries_dir)
+        run_query(settings, text, endpoint=endpoint, fmt=fmt)
+    except (UnknownQuery, ValueError) as exc:
+        _fail(str(exc), EXIT_ENVIRONMENT)
+    except CatalogueError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    except QueryRefused as exc:
+        _fail(f"query refused: {exc.message}", EXIT_INVALID)
+    except (StoreMissing, BackendUnavailable) as exc:
+        _fail(str(exc), EXIT_ENVIRONMENT)
+    except QuerySyntaxError as exc:
+        _fail(f"query does not parse: {str(exc).splitlines()[0] if str(exc) else exc}", EXIT_INVALID)
+    except StoreError as exc:
+        _fail(f"query failed: {exc}", EXIT_INVALID)
 
 
 def run() -> None:

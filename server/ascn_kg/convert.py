@@ -290,6 +290,7 @@ def convert_events(t: Tables, e: Emitter) -> None:
 
 def convert_indicators(t: Tables, e: Emitter) -> None:
     shortcut = {"gdp-per-capita": e.ascn.gdpPerCapitaUSD, "population-density": e.ascn.populationDensityPerKm2}
+    copied: set[tuple[str, str]] = set()
     for row in t["indicators"]:
         s, src = e.thing("indicator", row["id"]), row["source"]
         subject = e.ref(row["subject"])
@@ -314,7 +315,9 @@ def convert_indicators(t: Tables, e: Emitter) -> None:
         if row["publisher"]:
             e.add(s, PROV.wasAttributedTo, e.thing("organisation", row["publisher"]), src)
         e.add(s, DCTERMS.source, e.thing("source", src), src)
-        e.add(subject, shortcut[row["kind"]], value, src)
+        if (row["subject"], row["kind"]) not in copied:  # one value per place: the first row's (Annex 3)
+            copied.add((row["subject"], row["kind"]))
+            e.add(subject, shortcut[row["kind"]], value, src)
 
 
 def subject_name(t: Tables, ref: str) -> tuple[str, str]:

@@ -41,11 +41,15 @@ def provenance(quads: set[Quad], tables: Tables, base: str, graph_name: str) -> 
     g = iris.graph(graph_name, base)
     sources = {row["id"]: row for row in tables["sources"]}
     activity = URIRef(f"{base}graph/{graph_name}#conversion")
+    reasoning = URIRef(f"{base}graph/{graph_name}#reasoning")
     out: set[Quad] = {
         (activity, RDF.type, PROV.Activity, g),
         (activity, RDFS.label, Literal("Conversion of the ASCN-KG source tables", lang="en"), g),
         (activity, RDFS.label, Literal("ASCN-KG 원천 표 변환", lang="ko"), g),
         (activity, PROV.used, iris.thing("source", "report", base), g),
+        (reasoning, RDF.type, PROV.Activity, g),
+        (reasoning, RDFS.label, Literal("OWL reasoning with HermiT over the ontology and the data", lang="en"), g),
+        (reasoning, RDFS.label, Literal("온톨로지와 데이터에 대한 HermiT OWL 추론", lang="ko"), g),
     }
     counts = Counter(q[3] for q in quads)
     for graph, count in sorted(counts.items()):
@@ -57,7 +61,12 @@ def provenance(quads: set[Quad], tables: Tables, base: str, graph_name: str) -> 
             part = iris.thing("source", name, base)
             out |= {(graph, PROV.wasDerivedFrom, part, g), (graph, DCTERMS.source, part, g)}
         elif name == "inferred":
-            out.add((graph, PROV.wasDerivedFrom, iris.graph("ontology", base), g))
+            out |= {
+                (graph, PROV.wasDerivedFrom, iris.graph("ontology", base), g),
+                (graph, PROV.wasGeneratedBy, reasoning, g),
+            }
+        if name != "inferred":
+            out.add((reasoning, PROV.used, graph, g))
         out |= {
             (graph, RDF.type, PROV.Entity, g),
             (graph, RDF.type, SD.Graph, g),

@@ -16,7 +16,8 @@ from pathlib import Path
 import owlready2
 from owlready2 import reasoning as owl_reasoning
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 NON_OWL2_DATATYPES = frozenset({XSD.gYear, XSD.gYearMonth, XSD.date})
 JAVA_MEMORY_MB = 2000
@@ -104,6 +105,23 @@ def reason(graph: Graph, ontology_namespace: str, individual_prefix: str) -> Rea
     return ReasoningResult(frozenset(inferred))
 
 
+def told_superclasses(ontology: Graph, cls: URIRef) -> set[str]:
+    """Named superclasses stated by rdfs:subClassOf or by an equivalent intersection, transitively."""
+    found: set[str] = set()
+    todo = [cls]
+    while todo:
+        current = todo.pop()
+        parents = set(ontology.objects(current, RDFS.subClassOf))
+        for equivalent in ontology.objects(current, OWL.equivalentClass):
+            for members in ontology.objects(equivalent, OWL.intersectionOf):
+                parents.update(Collection(ontology, members))
+        for parent in parents:
+            if isinstance(parent, URIRef) and str(parent) not in found:
+                found.add(str(parent))
+                todo.append(parent)
+    return found
+
+
 def _inferred_types(
     world: owlready2.World, subjects: list[str], asserted: Graph, namespace: str
 ) -> set[tuple[URIRef, URIRef, URIRef]]:
@@ -117,6 +135,8 @@ def _inferred_types(
         for parent in individual.is_a:
             if isinstance(parent, owlready2.ThingClass):
                 classes.update(c.iri for c in parent.ancestors() if isinstance(c, owlready2.ThingClass))
+        for cls in set(classes):
+            classes |= told_superclasses(asserted, URIRef(cls))
         for cls in classes:
             triple = (URIRef(iri), RDF.type, URIRef(cls))
             if cls.startswith(namespace) and triple not in asserted:
