@@ -1,0 +1,301 @@
+"""The one gate every public query passes before any backend sees it.
+
+A single linear scan of the query text (no parser: pyoxigraph crashes the process on
+deeply nested input) that skips strings, IRIs and comments and refuses: SPARQL Update,
+``SERVICE`` to an IRI not on the allow-list, over-long text, too-deep nesting, too-long
+operator chains, and text that is not a query at all. Syntax errors proper are reported
+by the backend's parser, which only ever sees text that passed here. Verdicts are cached
+by query text.
+
+Where the scan and the SPARQL grammar could read ``<…>`` differently (an IRI, or a
+less-than operator followed by code), the query is refused unless both readings agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+UPDATE_KEYWORDS = frozenset(
+    ["INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"]
+)
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_MESSAGE = "SPARQL Update is not accepted here: this endpoint is read-only"
+# Operators and keywords the parser turns into deep trees when repeated (10,000 ``!`` or
+# 7,500 ``+`` in a row crash pyoxigraph 0.5.13 within the default length limit).
+CHAIN_TOKENS = frozenset({"+", "*", "/", "|", "||", "&&", "!", "UNION", "MINUS", "OPTIONAL", "-"})
+OPENERS = {"{": "}", "(": ")", "[": "]"}
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+              |"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\[uU])*>)
+  | (?P<var>[?$][0-9A-Za-z_\u00B7-\U0010FFFF]+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<word>(?:[0-9A-Za-z_.:%\u00B7-\U0010FFFF-]|\\.)+)
+  | (?P<op>\|\||&&|[{}()\[\]]|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_SCHEME_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_RISKY_IN_AMBIGUOUS = frozenset("#'\"(){}[]\\")
+_OPERAND_END = frozenset({"var", "string", "iri", "word", "lang"})
+_TERMS = frozenset({"var", "string", "iri", "word"})
+_ALPHA_RUN = re.compile(r"[A-Za-z]+")
+
+
+def _without_silent(text: str) -> str:
+    """``text`` without a leading SILENT keyword (any case)."""
+    return text[len("SILENT"):] if text.upper().startswith("SILENT") else text
+
+
+class QueryRefused(Exception):
+    """A query refused before evaluation; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400, reason: str = "other") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.reason = reason  # update, service, nesting, size, syntax or other
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits the scan enforces (from :class:`ascn_kg.config.Settings`)."""
+
+    max_query_length: int = 20_000
+    max_nesting: int = 64
+    max_chain: int = 1_000
+    service_allowlist: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: object) -> Limits:
+        """Take the fields of the same names from a settings object."""
+        names = ("max_query_length", "max_nesting", "max_chain", "service_allowlist")
+        return cls(**{n: getattr(settings, n) for n in names if hasattr(settings, n)})
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query that passed :func:`check`: its text, form and the services it calls."""
+
+    text: str
+    form: str
+    services: tuple[str, ...] = ()
+    has_dataset: bool = False  # FROM / FROM NAMED in the query itself
+
+
+def check(text: str, limits: Limits) -> CheckedQuery:
+    """Return the checked query or raise :class:`QueryRefused` (status and message)."""
+    verdict = _verdict(text, limits)
+    if isinstance(verdict, QueryRefused):
+        raise QueryRefused(verdict.message, verdict.status, verdict.reason)
+    return verdict
+
+
+@lru_cache(maxsize=2048)
+def _verdict(text: str, limits: Limits) -> CheckedQuery | QueryRefused:
+    try:
+        return _check(text, limits)
+    except QueryRefused as refused:
+        return refused
+
+
+def _check(text: str, limits: Limits) -> CheckedQuery:
+    if len(text) > limits.max_query_length:
+        raise QueryRefused(
+            f"query is {len(text):,} characters long; the limit is {limits.max_query_length:,}",
+            413,
+            "size",
+        )
+    if not text.strip():
+        raise QueryRefused("empty query", reason="syntax")
+    scan = _Scan(text, limits)
+    scan.run()
+    if scan.form is None:
+        raise QueryRefused(
+            "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue"
+        )
+    return CheckedQuery(text, scan.form, tuple(scan.services), scan.has_dataset)
+
+
+def where_group(text: str) -> int:
+    """The offset just inside the ``{`` that opens a query's WHERE clause.
+
+    That is the ``{`` after a top-level WHERE, or else (WHERE is optional) the first
+    top-level ``{`` after the query form. Raises ValueError if there is none.
+    """
+    depth, seen_form, after_where = 0, False, False
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "word" and depth == 0:
+            keyword = value.upper()
+            seen_form = seen_form or keyword in QUERY_FORMS
+            after_where = after_where or keyword == "WHERE"
+            if keyword == "CONSTRUCT":
+                seen_form = False  # its first group is the template
+        elif kind == "op" and value in OPENERS:
+            if depth == 0 and value == "{" and (after_where or seen_form):
+                return match.end()
+            if depth == 0 and value == "{":
+                seen_form = True  # a CONSTRUCT template: the next group is the pattern
+            depth += 1
+        elif kind == "op" and value in "})]":
+            depth = max(0, depth - 1)
+    raise ValueError("no WHERE clause found in the query")
+
+
+def position(text: str, offset: int) -> str:
+    """``line:column`` (1-based) of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+class _Scan:
+    """One pass over the tokens; raises :class:`QueryRefused` at the first problem."""
+
+    def __init__(self, text: str, limits: Limits) -> None:
+        self.text = text
+        self.limits = limits
+        self.stack: list[tuple[str, int]] = []  # open bracket, operator count in group
+        self.chain = 0
+        self.form: str | None = None
+        self.services: list[str] = []
+        self.prefixes: dict[str, str] = {}
+        self.previous: tuple[str, str] = ("", "")
+        self.has_dataset = False
+
+    def refuse(self, message: str, offset: int, reason: str = "other") -> None:
+        raise QueryRefused(f"{message} (at {position(self.text, offset)})", 400, reason)
+
+    def run(self) -> None:
+        tokens = _TOKEN.finditer(self.text)
+        for match in tokens:
+            kind, value = match.lastgroup or "", match.group()
+            if kind in {"ws", "comment"}:
+                continue
+            if kind == "iri":
+                self.check_ambiguous(value, match.start())
+            elif kind == "op":
+                self.bracket(value, match.start())
+            elif kind == "word":
+                self.word(value, match.start(), tokens)
+            in_parentheses = bool(self.stack) and self.stack[-1][0] == "("
+            if (value in CHAIN_TOKENS or value.upper() in CHAIN_TOKENS
+                    or (in_parentheses and kind in _TERMS)):  # (1 2 3 …) collections nest too
+                self.count_chain(match.start())
+            self.previous = (kind, value)
+
+    def bracket(self, value: str, offset: int) -> None:
+        if value in OPENERS:
+            self.stack.append((value, self.chain))
+            self.chain = 0
+            if len(self.stack) > self.limits.max_nesting:
+                limit = self.limits.max_nesting
+                self.refuse(f"query nests deeper than {limit} levels", offset, "nesting")
+        elif value in "})]" and self.stack:
+            self.chain = self.stack.pop()[1]
+
+    def count_chain(self, offset: int) -> None:
+        self.chain += 1
+        if self.chain > self.limits.max_chain:
+            self.refuse(
+                f"more than {self.limits.max_chain} chained operators or items in one group",
+                offset,
+                "nesting",
+            )
+
+    def check_ambiguous(self, iri: str, offset: int) -> None:
+        """Refuse ``<…>`` that the grammar could read as a less-than operator hiding code."""
+        in_expression = bool(self.stack) and self.stack[-1][0] == "("
+        if not in_expression or self.previous[0] not in _OPERAND_END:
+            return
+        content = iri[1:-1]
+        if _SCHEME_AUTHORITY.match(content) or not _RISKY_IN_AMBIGUOUS.intersection(content):
+            return
+        self.refuse(
+            "ambiguous '<': write a space after a less-than operator, or use a prefixed name",
+            offset,
+        )
+
+    def word(self, value: str, offset: int, tokens: Iterable[re.Match[str]]) -> None:
+        """Keywords, including those the grammar reads out of glued text (``1.SERVICE``)."""
+        head, colon, _ = value.partition(":")
+        for piece in _ALPHA_RUN.finditer(head):
+            keyword = piece.group().upper()
+            if keyword in UPDATE_KEYWORDS and not colon:
+                self.refuse(f"{UPDATE_MESSAGE}; found {keyword}", offset, "update")
+            at = keyword.find("SERVICE")  # pyoxigraph reads trueSERVICEex: as true SERVICE ex:
+            if at >= 0:
+                self.service(offset, tokens, value[piece.start() + at + len("SERVICE") :])
+                return
+            if colon:
+                continue
+            elif keyword == "FROM":
+                self.has_dataset = True
+            elif keyword == "PREFIX" and self.form is None:
+                self.prefix(tokens)
+            elif keyword in QUERY_FORMS and self.form is None:
+                if self.stack:
+                    self.refuse(f"{keyword} in brackets before the query form", offset, "syntax")
+                self.form = keyword
+
+    def next_token(self, tokens: Iterable[re.Match[str]]) -> re.Match[str] | None:
+        for match in tokens:
+            if match.lastgroup not in {"ws", "comment"}:
+                return match
+        return None
+
+    def prefix(self, tokens: Iterable[re.Match[str]]) -> None:
+        name, iri = self.next_token(tokens), self.next_token(tokens)
+        if name is not None and iri is not None and iri.lastgroup == "iri":
+            self.prefixes[name.group().rstrip(":")] = iri.group()[1:-1]
+        self.previous = ("iri", "")
+
+    def service(self, offset: int, tokens: Iterable[re.Match[str]], glued: str) -> None:
+        """Refuse ``SERVICE`` unless its target is an allow-listed IRI.
+
+        ``glued`` is what followed the keyword in the same word (``SILENTex:`` …).
+        """
+        glued = _without_silent(glued)
+        if not glued:
+            target = self.next_token(tokens)
+            if target is not None and target.lastgroup == "word":
+                glued = _without_silent(target.group())
+                if not glued:  # a separate SILENT: the target comes next
+                    target = self.next_token(tokens)
+            if not glued:
+                shown = target.group() if target else "nothing"
+                self.allow(self.service_iri(target), shown, offset)
+                return
+        self.allow(self.pname_iri(glued), glued, offset)
+
+    def allow(self, iri: str | None, shown: str, offset: int) -> None:
+        """Record an allow-listed service IRI, or refuse the query."""
+        if iri is None or iri not in self.limits.service_allowlist:
+            self.refuse(
+                f"SERVICE {shown} is not allowed: federated queries are disabled", offset,
+                "service",
+            )
+        self.services.append(iri or "")
+        self.previous = ("iri", "")
+
+    def service_iri(self, target: re.Match[str] | None) -> str | None:
+        if target is None or "\\" in target.group():
+            return None
+        if target.lastgroup == "iri":
+            return target.group()[1:-1]
+        if target.lastgroup == "word":
+            return self.pname_iri(target.group())
+        return None
+
+    def pname_iri(self, pname: str) -> str | None:
+        prefix, colon, local = pname.partition(":")
+        if not colon or prefix not in self.prefixes or "\\" in pname:
+            return None
+        return self.prefixes[prefix] + local

@@ -1,0 +1,130 @@
+"""The embedded backend: the read-only pyoxigraph store of ``dist/store``.
+
+In-process ``select``/``ask``/``construct`` for cheap internal queries; public queries
+(``execute``) go to a killable pool of worker processes, which call :func:`evaluate`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from .results import boolean_outcome, solutions_outcome, triples_outcome
+from .store import (
+    COUNT_QUERY,
+    QueryFailed,
+    QueryOutcome,
+    QueryRequest,
+    QuerySyntaxError,
+    StoreMissing,
+    bind_values,
+    one_line,
+    read_version,
+    term_json,
+    to_rdflib,
+)
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+    from .config import Settings
+
+
+class EmbeddedStore:
+    """The read-only pyoxigraph store of ``dist/store``; public queries go to a killable pool."""
+
+    def __init__(self, settings: Settings) -> None:
+        path = settings.store_dir
+        if not path.is_dir():
+            raise StoreMissing(f"no store at {path}: run `ascn-kg build` first")
+        try:
+            self._store = ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as error:  # RuntimeError("Corruption: …") when damaged
+            raise StoreMissing(f"cannot open the store at {path}: {one_line(error)}") from error
+        self._settings = settings
+        self._version = read_version(settings.dist_dir)
+        self._pool: Any = None
+        self._pool_lock = threading.Lock()
+
+    def version(self) -> str:
+        return self._version
+
+    def _query(self, query: str, bindings: Mapping[str, Node] | None) -> Any:
+        try:
+            return self._store.query(bind_values(query, bindings), use_default_graph_as_union=True)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from error
+
+    def select(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> list[dict[str, Node]]:
+        results = self._query(query, bindings)
+        names = [v.value for v in results.variables]
+        return [
+            {n: to_rdflib(t) for n, t in zip(names, row, strict=True) if t is not None}
+            for row in results
+        ]
+
+    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        return bool(self._query(query, bindings))
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        from rdflib import Graph
+
+        graph = Graph()
+        for triple in self._query(query, bindings):
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
+                       to_rdflib(triple.object)))
+        return graph
+
+    def triple_count(self) -> int:
+        return int(self.select(COUNT_QUERY)[0]["n"])
+
+    def execute(self, request: QueryRequest) -> QueryOutcome:
+        with self._pool_lock:  # created lazily: after gunicorn forks, where it is used
+            if self._pool is None:
+                from .query_pool import QueryPool
+
+                s = self._settings
+                self._pool = QueryPool(s.store_dir, s.query_workers, s.query_timeout)
+        return self._pool.run(request)
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+def evaluate(store: ox.Store, request: QueryRequest) -> QueryOutcome:
+    """Run a public query on a pyoxigraph store and serialize it (called in a pool worker)."""
+    dataset: dict[str, Any] = {}
+    if request.default_graphs or request.named_graphs:
+        dataset["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+        dataset["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    elif not request.query.has_dataset:
+        dataset["use_default_graph_as_union"] = True
+    try:
+        result = store.query(request.query.text, **dataset)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from error
+    except OSError as error:
+        raise QueryFailed(str(error)) from error
+    if isinstance(result, ox.QueryBoolean):
+        return boolean_outcome(bool(result), request.media_type)
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        rows = list(islice(result, request.max_rows + 1))
+        bindings = [
+            {n: term_json(t) for n, t in zip(names, row, strict=True) if t is not None}
+            for row in rows[: request.max_rows]
+        ]
+        document = {"head": {"vars": names}, "results": {"bindings": bindings}}
+        return solutions_outcome(document, request.media_type, len(rows) > request.max_rows)
+    triples = list(islice(result, request.max_rows + 1))
+    return triples_outcome(triples, request, request.query.form)

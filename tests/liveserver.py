@@ -1,0 +1,131 @@
+"""Real server processes for tests: ``python -m ascn_kg.serve`` (gunicorn) and Oxigraph.
+
+``running_server(dist_dir, **settings)`` starts the application on a free loopback port
+with the given settings (as ``ASCN_KG_*`` variables), waits until it answers and yields
+its base URL ``http://127.0.0.1:PORT``; afterwards it stops the whole process group.
+``running_oxigraph()`` does the same for an empty Oxigraph server (SPARQL at ``/query``,
+Graph Store Protocol at ``/store``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+DEFAULT_APP = "ascn_kg:create_app()"
+START_TIMEOUT = 20.0
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    """A TCP port that was free on 127.0.0.1 a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll ``url`` until it answers (any HTTP status); fail with the log if the process dies."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not answer within {START_TIMEOUT} s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in its own session, and everything it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(5)
+
+
+@contextlib.contextmanager
+def _process(argv: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+    with tempfile.TemporaryDirectory(prefix="ascn-live-") as scratch:
+        log = Path(scratch) / "server.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                argv, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=scratch,
+            )
+        try:
+            wait_until_up(probe, process, log)
+            yield
+        finally:
+            stop(process)
+
+
+@contextlib.contextmanager
+def running_server(
+    dist_dir: Path, app: str = DEFAULT_APP, workers: int = 2, **settings: Any
+) -> Iterator[str]:
+    """A real gunicorn server of ``app`` over ``dist_dir``; yields ``http://127.0.0.1:PORT``.
+
+    ``settings`` are :class:`ascn_kg.config.Settings` fields (``query_timeout=1`` …).
+    The tests folder is on the server's ``PYTHONPATH``, so test apps can be served too.
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASCN_KG_")}
+    env.update({f"ASCN_KG_{k.upper()}": _env_value(v) for k, v in settings.items()})
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
+    argv = [
+        sys.executable, "-m", "ascn_kg.serve", "--app", app, "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--dist-dir", str(dist_dir),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="ascn-metrics-") as metrics:
+        env["PROMETHEUS_MULTIPROC_DIR"] = metrics
+        with _process(argv, env, f"{base}/sparql?query=ASK%7B%7D"):
+            yield base
+
+
+def oxigraph_binary() -> str | None:
+    """The ``oxigraph`` server binary (next to this Python, or on PATH), or None."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    return str(beside) if beside.exists() else shutil.which("oxigraph")
+
+
+@contextlib.contextmanager
+def running_oxigraph(location: Path | None = None, timeout: int = 5) -> Iterator[str]:
+    """An Oxigraph server (union default graph, ``timeout`` s per query); yields its URL."""
+    binary = oxigraph_binary()
+    if binary is None:
+        raise RuntimeError("the oxigraph server binary is not installed")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="ascn-oxigraph-") as scratch:
+        argv = [binary, "serve", "--location", str(location or scratch),
+                "--bind", f"127.0.0.1:{port}", "--union-default-graph",
+                "--timeout-s", str(timeout)]
+        base = f"http://127.0.0.1:{port}"
+        with _process(argv, dict(os.environ), f"{base}/query?query=ASK%7B%7D"):
+            yield base

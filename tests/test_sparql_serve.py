@@ -1,0 +1,61 @@
+"""The gunicorn runner: settings hand-over, start-up time, and a clean failure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ascn_kg.config import Settings, load_settings
+from ascn_kg.serve import gunicorn_argv, preflight, settings_env
+from fixtures_sparql import make_dist
+from liveserver import running_server
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_dist(tmp_path_factory.mktemp("dist"))
+
+
+def test_settings_survive_the_trip_through_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    original = Settings(dist_dir=tmp_path, port=9999, query_timeout=2.5,
+                        service_allowlist=("http://a/sparql", "http://b/sparql"),
+                        backend_url="http://h/query", metrics_enabled=False)
+    for name, value in settings_env(original).items():
+        monkeypatch.setenv(name, value)
+    assert load_settings() == original
+
+
+def test_gunicorn_command_line() -> None:
+    argv = gunicorn_argv(Settings(host="127.0.0.1", port=8123, workers=3, query_timeout=10))
+    assert argv[1:3] == ["-m", "gunicorn"]
+    assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert int(argv[argv.index("--timeout") + 1]) > 10
+    assert argv[-1] == "ascn_kg:create_app()"
+
+
+def test_a_missing_store_fails_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    assert "ascn-kg build" in str(preflight(Settings(dist_dir=tmp_path)))
+    done = subprocess.run(
+        [sys.executable, "-m", "ascn_kg.serve", "--dist-dir", str(tmp_path / "nowhere"),
+         "--port", "1"], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "no store at" in done.stderr and "ascn-kg build" in done.stderr
+
+
+def test_the_server_starts_fast_and_answers(dist: Path) -> None:
+    started = time.monotonic()
+    with running_server(dist, app="fixtures_sparql.app:create_app()", workers=2) as base:
+        up = time.monotonic() - started
+        with urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D") as r:
+            assert json.load(r) == {"head": {}, "boolean": True}
+    assert up < 1.5, f"took {up:.2f} s to answer its first query"
