@@ -31,7 +31,7 @@ from .reason import ReasoningResult, reason
 from .tables import Tables, load_tables
 from .validate import ShaclViolationError, ValidationResult, validate_graph
 
-KEEP_OLD_BUILDS = 2
+KEEP_OLD_BUILDS = 4  # servers not yet reloaded keep reading the build they opened
 ONTOLOGY_GRAPH = "ontology"
 INFERRED_GRAPH = "inferred"
 PROVENANCE_GRAPH = "provenance"

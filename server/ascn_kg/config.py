@@ -40,7 +40,7 @@ class Settings:
     max_chain: int = 1_000  # operators chained in one bracket group (left-deep parse trees)
     max_body_bytes: int = 1_000_000
     service_allowlist: tuple[str, ...] = ()
-    query_workers: int = 2
+    query_workers: int = 4
     result_cache_size: int = 256
     result_cache_bytes: int = 64_000_000
     result_max_age: int = 300  # Cache-Control max-age of /sparql answers, seconds

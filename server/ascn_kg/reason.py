@@ -2,7 +2,8 @@
 
 HermiT accepts only the OWL 2 datatype map, so literals typed xsd:gYear,
 xsd:gYearMonth or xsd:date (dates of the timeline) are left out of the reasoner's
-input; no class of the ontology depends on them.
+input; no class of the ontology depends on them. ``owl:imports`` is left out too:
+the build never fetches a remote document.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def reasoner_input(graph: Graph) -> Graph:
         if isinstance(o, Literal) and o.datatype in NON_OWL2_DATATYPES:
             continue
         if p == RDFS.range and o in NON_OWL2_DATATYPES:
+            continue
+        if p == OWL.imports:  # never let the reasoner's loader fetch anything
             continue
         kept.add((s, p, o))
     return kept

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from .config import Settings, load_settings
 
 DEFAULT_APP = "ascn_kg:create_app()"
+GUNICORN_THREADS = 16  # pages and search must not queue behind queries waiting for the pool
 EXIT_ENVIRONMENT = 2
 
 
@@ -60,7 +61,8 @@ def gunicorn_argv(settings: Settings, app: str = DEFAULT_APP) -> list[str]:
         "--bind", f"{settings.host}:{settings.port}",
         "--workers", str(max(1, settings.workers)),
         "--worker-class", "gthread",
-        "--threads", str(max(2, settings.query_workers * 2)),
+        "--threads", str(GUNICORN_THREADS),
+        "--no-control-socket",
         "--timeout", str(int(max(30, settings.query_timeout * 3))),
         "--graceful-timeout", "5",
         "--log-level", settings.log_level.lower(),

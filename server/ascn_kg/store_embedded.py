@@ -39,7 +39,10 @@ class EmbeddedStore:
     """The read-only pyoxigraph store of ``dist/store``; public queries go to a killable pool."""
 
     def __init__(self, settings: Settings) -> None:
-        path = settings.store_dir
+        # ``dist`` is a link that a new build swaps: resolve it once, so that this process
+        # (and the query workers it starts later) keep reading the build it opened until reload.
+        self._root = settings.dist_dir.resolve()
+        path = self._root / "store"
         if not path.is_dir():
             raise StoreMissing(f"no store at {path}: run `ascn-kg build` first")
         try:
@@ -47,7 +50,7 @@ class EmbeddedStore:
         except (OSError, RuntimeError) as error:  # RuntimeError("Corruption: …") when damaged
             raise StoreMissing(f"cannot open the store at {path}: {one_line(error)}") from error
         self._settings = settings
-        self._version = read_version(settings.dist_dir)
+        self._version = read_version(self._root)
         self._pool: Any = None
         self._pool_lock = threading.Lock()
 
@@ -91,7 +94,7 @@ class EmbeddedStore:
                 from .query_pool import QueryPool
 
                 s = self._settings
-                self._pool = QueryPool(s.store_dir, s.query_workers, s.query_timeout)
+                self._pool = QueryPool(self._root / "store", s.query_workers, s.query_timeout)
         return self._pool.run(request)
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     A missing or unreadable store does not stop the app: /healthz answers, /readyz
     reports the reason with 503 (``ascn-kg serve`` refuses to start in that case).
     """
-    from . import labels, ops, permalinks, sparql
+    from . import labels, openapi, ops, permalinks, sparql
     from .store import StoreError, open_store
 
     try:
@@ -26,6 +26,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     labels.init_app(app, settings)
     app.register_blueprint(sparql.bp)
     permalinks.init_app(app, settings)
+    openapi.init_app(app)
     _init_browsing(app, settings)
 
 

@@ -1,0 +1,32 @@
+"""``python -m ascn_kg.bench --quick`` runs end to end on tiny settings (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ascn_kg.build import BuildResult
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_quick_runs_end_to_end(built: BuildResult, tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    argv = [sys.executable, "-m", "ascn_kg.bench", "--quick", "--triples", "3000", "--requests", "3",
+            "--throughput-s", "0.3", "--pairs", "20", "--dist", str(built.dist), "--cache-dir", str(tmp_path),
+            "--json", str(out)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    table = done.stdout
+    for measure in ("cache off (median / p95)", "cache on, 304", "throughput, 4 clients", "peak RSS",
+                    "server ready", "safety check vs evaluation", "metrics+log on vs off", "search",
+                    "entity pages"):
+        assert measure in table, measure
+    assert "| PASS" in table or "| FAIL" in table or "| SKIP" in table
+    raw = json.loads(out.read_text())
+    assert raw["synthetic"]["quads"] > 1_000
+    assert raw["report.rates"]["oxigraph"] > 0 and raw["report.rates"]["ours (cache off)"] > 0
