@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import socket
 import subprocess
 import sys
@@ -53,6 +54,13 @@ def exit_with_parent(interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+# Workers start and evaluate at a lower CPU priority than the processes answering requests:
+# a query running to the time limit (and the start of its replacement) must not starve pages,
+# search and cached answers on a small machine. ``nice`` execs, so the worker keeps its pid.
+WORKER_NICENESS = 10
+NICE = ("nice", "-n", str(WORKER_NICENESS)) if shutil.which("nice") else ()
+
+
 def worker_main(conn: Connection, store_dir: str) -> None:
     """A worker's loop: open the store, then answer requests until the pipe closes."""
     import pyoxigraph
@@ -87,7 +95,7 @@ class _Worker:
     def __init__(self, store_dir: Path) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ascn_kg.query_pool", str(store_dir), str(theirs.fileno())],
+            [*NICE, sys.executable, "-m", "ascn_kg.query_pool", str(store_dir), str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
         )
