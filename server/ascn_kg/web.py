@@ -13,7 +13,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     A missing or unreadable store does not stop the app: /healthz answers, /readyz
     reports the reason with 503 (``ascn-kg serve`` refuses to start in that case).
     """
-    from . import labels, openapi, ops, permalinks, sparql
+    from . import labels, openapi, ops, pages, permalinks, sparql
     from .store import StoreError, open_store
 
     try:
@@ -27,14 +27,4 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.register_blueprint(sparql.bp)
     permalinks.init_app(app, settings)
     openapi.init_app(app)
-    _init_browsing(app, settings)
-
-
-def _init_browsing(app: Flask, settings: Settings) -> None:
-    """Linked-data pages, search, chart, query page and downloads."""
-    from importlib.util import find_spec
-
-    if find_spec("ascn_kg.pages") is not None:
-        from . import pages
-
-        pages.init_app(app, settings)
+    pages.init_app(app, settings)  # linked-data pages, search, chart, query page, downloads
