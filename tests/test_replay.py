@@ -1,0 +1,94 @@
+"""Repeated /sparql GETs are replayed in front of Flask: same bytes, 304s, still counted and logged."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+
+from ascn_kg import create_app
+from ascn_kg.replay import ReplayCache
+
+QUERY = "SELECT ?s WHERE { ?s a <https://kg.ascn.example/def/ascn#MemberState> } ORDER BY ?s"
+URL = f"/sparql?query={quote(QUERY)}"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.fixture()
+def app(built, tmp_path):
+    return create_app({"dist_dir": built.dist, "permalink_dir": tmp_path / "links"})
+
+
+def metric(client, name: str, **labels: str) -> float:
+    with client.get("/metrics") as response:
+        text = response.get_data(as_text=True)
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if not line.startswith(f"{name}{{"):
+            continue
+        found = ",".join(sorted(line[line.index("{") + 1 : line.index("}")].split(",")))
+        if found == want:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_second_request_is_replayed_with_the_same_answer(app):
+    client = app.test_client()
+    with client.get(URL, headers=JSON) as first:
+        body, headers = first.data, dict(first.headers)
+    replay: ReplayCache = app.wsgi_app
+    assert len(replay.answers._items) == 1
+    with client.get(URL, headers=JSON) as second:
+        assert second.status_code == 200
+        assert second.data == body
+        assert dict(second.headers) == headers
+    rows = json.loads(body)["results"]["bindings"]
+    assert len(rows) == 10
+
+
+def test_if_none_match_gets_304_from_the_replay(app):
+    client = app.test_client()
+    with client.get(URL, headers=JSON) as first:
+        tag = first.headers["ETag"]
+    with client.get(URL, headers={**JSON, "If-None-Match": tag}) as again:
+        assert again.status_code == 304
+        assert again.data == b""
+        assert again.headers["ETag"] == tag
+        assert "Content-Type" not in again.headers
+
+
+def test_replays_are_counted_and_logged(app, capfd):
+    client = app.test_client()
+    before_ok = metric(client, "ascn_kg_http_requests_total", method="GET", route="/sparql", status="200")
+    before_cached = metric(client, "ascn_kg_sparql_queries_total", outcome="cached")
+    capfd.readouterr()
+    for _ in range(3):
+        with client.get(URL, headers=JSON):
+            pass
+    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if '"sparql_query"' in line]
+    assert metric(client, "ascn_kg_http_requests_total", method="GET", route="/sparql", status="200") == before_ok + 3
+    assert metric(client, "ascn_kg_sparql_queries_total", outcome="cached") == before_cached + 2
+    assert [line["outcome"] for line in logged] == ["ok", "cached", "cached"]
+    assert {line["rows"] for line in logged} == {10}
+
+
+def test_html_and_other_accepts_are_not_mixed(app):
+    client = app.test_client()
+    with client.get(URL, headers={"Accept": "text/html"}) as page:
+        assert page.mimetype == "text/html"
+    with client.get(URL, headers={"Accept": "text/csv"}) as csv:
+        assert csv.mimetype == "text/csv"
+    with client.get(URL, headers={"Accept": "text/csv"}) as again:
+        assert again.data == csv.data
+    replay: ReplayCache = app.wsgi_app
+    assert [key[1] for key in replay.answers._items] == ["text/csv"]
+
+
+def test_no_replay_when_the_cache_is_off(built, tmp_path):
+    app = create_app({"dist_dir": built.dist, "result_cache_size": 0, "permalink_dir": tmp_path / "l"})
+    client = app.test_client()
+    for _ in range(2):
+        with client.get(URL, headers=JSON) as response:
+            assert response.status_code == 200
+    assert len(app.wsgi_app.answers._items) == 0
