@@ -5,19 +5,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 WORKERS ?= 2
-APT_PACKAGES := default-jre-headless chromium fonts-noto-cjk
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run build serve test lint bench loadtest clean
+.PHONY: setup test-setup system-deps browser-deps apt-install run build serve test lint bench loadtest clean
 
 setup: system-deps $(STAMP)
+test-setup: setup browser-deps
 
-# Java (HermiT), Debian's chromium and CJK fonts (browser tests); installed with apt when missing.
+# Java for the HermiT reasoner; installed with apt when missing (as root).
 system-deps:
-	@missing=""; \
-	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v java >/dev/null || echo default-jre-headless)"
+
+# Debian's chromium and CJK fonts, for the browser tests only.
+browser-deps:
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v chromium >/dev/null || echo chromium) \
+	  $$(dpkg -s fonts-noto-cjk >/dev/null 2>&1 || echo fonts-noto-cjk)"
+
+apt-install:
+	@missing="$$(echo $(NEED))"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
@@ -40,7 +45,7 @@ run: build serve
 
 # lint, the whole test suite, then the load test in its short form (15 s; the p99/p50
 # latency target is reported, not gating, on a shared 2-core machine: `make loadtest` gates it)
-test: setup
+test: test-setup
 	$(BIN)/ruff check server tests
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/ascn-kg build
@@ -52,7 +57,7 @@ lint: setup
 bench: setup
 	$(BIN)/python -m ascn_kg.bench
 
-loadtest: setup
+loadtest: test-setup
 	$(BIN)/python -m ascn_kg.loadtest --duration 60
 
 clean:

@@ -207,3 +207,14 @@ def test_every_iri_of_the_graph_has_a_local_page(client: FlaskClient, store: ox.
         if answer.status_code == 303:
             assert client.get(answer.headers["Location"]).status_code == 200, iri
 
+
+
+def test_every_named_graph_dereferences(client: FlaskClient, store: ox.Store) -> None:
+    graphs = sorted({q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode)})
+    assert f"{BASE}graph/void" in graphs and len(graphs) == 22
+    for iri in graphs:
+        name = iri.rsplit("/", 1)[1]
+        response = client.get(f"/graph/{name}", headers={"Accept": "text/html"})
+        assert response.status_code == 303, name
+        page = client.get(response.headers["Location"])
+        assert page.status_code == 200, name

@@ -415,6 +415,8 @@ def governance_context(lang: str) -> dict[str, Any]:
     iris = {str(x) for edge in reports + monitors for x in edge}
     iris |= {str(r[k]) for rs in (comprises, elements) for r in rs for k in r if isinstance(r[k], URIRef)}
     label = Labeller(iris, lang)
+    layer = layers(reports, monitors)
+    reports.sort(key=lambda edge: (layer.get(edge[0], 0), layer.get(edge[1], 0), str(edge)))  # up the chain
     chain = [{"from": link(a, label), "to": link(b, label), "kind": t("reports_to")} for a, b in reports]
     chain += [{"from": link(a, label), "to": link(b, label), "kind": t("monitors")} for a, b in monitors]
     members: dict[Any, list[dict[str, Any]]] = {}

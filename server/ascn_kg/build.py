@@ -252,6 +252,7 @@ def build(settings: Settings, report: Callable[[str], None] | None = None) -> Bu
     target = builds_dir(settings.dist_dir)
     target.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="tmp-", dir=target))
+    folder.chmod(0o755)  # readable by a server running as another user
     try:
         result = write_dist(assembled, settings, folder, report)
         final = target / f"{assembled.version}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"

@@ -371,7 +371,7 @@ def convert_governance(t: Tables, e: Emitter) -> None:
         e.date(s, e.ascn.periodStart, row["period_start"], src)
         e.date(s, e.ascn.periodEnd, row["period_end"], src)
         e.add(network, e.ascn.hasCoreElement, s, src)
-    relation = {"reports-to": e.ascn.reportsTo, "monitors": e.ascn.monitors}
+    relation = {"reports-to": e.ascn.reportsTo, "monitors": e.ascn.monitors, "comprises": e.ascn.comprises}
     for row in t["reporting_chain"]:
         e.add(
             e.thing("organisation", row["from"]),
@@ -379,9 +379,6 @@ def convert_governance(t: Tables, e: Emitter) -> None:
             e.thing("organisation", row["to"]),
             row["source"],
         )
-    jcm = e.thing("organisation", "jcm")
-    for member in ("som", "seom", "national-asean-directors-general", "asean-secretariat"):
-        e.add(jcm, e.ascn.comprises, e.thing("organisation", member), "section-reporting")
 
 
 def convert_partnerships_and_initiatives(t: Tables, e: Emitter) -> None:

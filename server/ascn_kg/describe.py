@@ -14,7 +14,6 @@ from .namespaces import SD, ascn_namespace, prefixes
 from .tables import Tables
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-REPORT_FILE = "ascn-report-2018.txt"
 DOWNLOADS = {
     "ascn.trig": "application/trig",
     "ascn.nq": "application/n-quads",
@@ -129,4 +128,11 @@ def dataset_description(quads: set[Quad], folder: Path, base: str, version: str)
         add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}")))
         add((dist, DCTERMS["format"], Literal(media)))
         add((dist, DCAT.byteSize, Literal((folder / name).stat().st_size, datatype=XSD.integer)))
+    described = iris.graph("void", base)  # the graph this description is loaded into, described too
+    add((described, RDF.type, SD.Graph))
+    add((described, RDF.type, PROV.Entity))
+    for lang, title in (("en", "Dataset description (VoID and DCAT)"), ("ko", "데이터셋 기술 (VoID, DCAT)")):
+        add((described, RDFS.label, Literal(title, lang=lang)))
+        add((described, DCTERMS.title, Literal(title, lang=lang)))
+    add((described, FOAF.primaryTopic, d))
     return void

@@ -49,7 +49,6 @@ RDF_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
 }
 EXTENSION_OF = {media: ext for ext, (media, _) in RDF_FORMATS.items()}
 QUAD_EXTENSIONS = frozenset({"trig", "nq"})
-ASCN_CONCERNS = "def/ascn#concerns"
 
 # Labels of reused vocabulary terms the ontology declares without one: IRI → (en, ko).
 TERM_LABELS: dict[str, tuple[str, str]] = {

@@ -8,7 +8,6 @@ Keys come from the source tables and are never recomputed from labels.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rdflib import URIRef
 
@@ -37,14 +36,6 @@ KINDS: tuple[str, ...] = (
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True)
-class EntityRef:
-    """A thing's kind and key, as in ``id/city/kuala-lumpur``."""
-
-    kind: str
-    key: str
-
-
 def is_valid_key(key: str) -> bool:
     """Keys are lower-case ASCII words joined by single hyphens."""
     return bool(KEY_PATTERN.match(key))
@@ -62,20 +53,3 @@ def thing(kind: str, key: str, base: str = DEFAULT_BASE_IRI) -> URIRef:
 def graph(name: str, base: str = DEFAULT_BASE_IRI) -> URIRef:
     """The IRI of a named graph."""
     return URIRef(f"{base}graph/{name}")
-
-
-def parse_thing(iri: str, base: str = DEFAULT_BASE_IRI) -> EntityRef | None:
-    """Kind and key of a thing IRI under ``base``, or None."""
-    if not iri.startswith(f"{base}id/"):
-        return None
-    parts = iri[len(base) + 3 :].split("/")
-    if len(parts) != 2 or parts[0] not in KINDS or not is_valid_key(parts[1]):
-        return None
-    return EntityRef(parts[0], parts[1])
-
-
-def rebase(iri: str, base: str, original: str = DEFAULT_BASE_IRI) -> str:
-    """Move an IRI minted under ``original`` to ``base`` (other IRIs unchanged)."""
-    if base != original and iri.startswith(original):
-        return base + iri[len(original) :]
-    return iri

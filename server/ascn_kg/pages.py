@@ -18,12 +18,10 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from . import labels
 from .config import Settings
-from .iris import KINDS
 
 SETTINGS_KEY = "SETTINGS"
 CACHE_KEY = "ascn_pages_cache"
 _CACHE_LOCK = threading.Lock()
-DOC_KINDS = (*KINDS, "graph")  # /page/graph/<name> documents the named graph {base}graph/<name>
 
 # Interface strings: key → (English, Korean).
 TEXT: dict[str, tuple[str, str]] = {
@@ -56,8 +54,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_inbound": ("Nothing in the graph points here.", "이 항목을 가리키는 진술이 없습니다."),
     "no_statements": ("No statements have this as their subject.", "이 항목을 주어로 하는 진술이 없습니다."),
     "notes": ("Data-quality notes", "데이터 품질 메모"),
-    "notes_intro": ("The report contradicts itself about this; read with care.",
-                    "보고서가 이 항목에 대해 서로 다르게 기술합니다. 주의해서 읽으십시오."),
+    "notes_intro": ("The report is inconsistent, misspelt or incomplete here; the notes say how the graph "
+                    "reads it.",
+                    "보고서의 이 부분에는 불일치, 철자 오류 또는 누락이 있습니다. 메모에 그래프의 해석이 있습니다."),
+    "skip": ("Skip to content", "본문으로 건너뛰기"),
+    "note_contradiction": ("contradiction", "모순"),
+    "note_spelling": ("spelling", "철자"),
+    "note_naming": ("naming", "명칭"),
+    "note_figure": ("figure", "수치"),
+    "note_omission": ("omission", "누락"),
+    "note_exception": ("exception", "예외"),
+    "note_reference": ("reference", "참조"),
+    "note_translation": ("translation", "번역"),
+    "note_adjustment": ("adjustment", "조정"),
     "correct_reading": ("Correct reading", "올바른 해석"),
     "category": ("Category", "분류"),
     "data_formats": ("This data as", "이 데이터 형식"),

@@ -113,7 +113,6 @@ class Tables:
 
 SOURCE = Column("source", "ref", True, ref="sources", doc="report part the row comes from")
 LABEL_EN = Column("label_en", required=True, doc="English name")
-LABEL_KO = Column("label_ko", doc="Korean name, where the Korean part gives one")
 
 
 def _t(name: str, key: tuple[str, ...], *columns: Column, doc: str = "") -> Table:
@@ -361,12 +360,12 @@ TABLES: dict[str, Table] = {
             "reporting_chain",
             ("from", "relation", "to"),
             Column("from", "ref", True, ref="organisations"),
-            Column("relation", "choice", True, choices=("reports-to", "monitors")),
+            Column("relation", "choice", True, choices=("reports-to", "monitors", "comprises")),
             Column("to", "ref", True, ref="organisations"),
             Column("position", "int", True),
             Column("description_en", required=True),
             SOURCE,
-            doc="Who reports to whom (Chart 2, Illustration 2).",
+            doc="Who reports to whom, who monitors, and who sits in the JCM (Chart 2, section 4).",
         ),
         _t(
             "partnerships",
