@@ -391,3 +391,11 @@ def test_a_wrong_transcription_fails_the_queries_that_show_it(data_copy: Path, t
     failing = {name for name in NAMES
                if not same(run_embedded(mistaken, render(resolve(name, QUERIES))), expected(name))}
     assert failing == {"cities-by-density", "density-thresholds", "typology-members"}
+
+
+def test_cli_warns_when_a_parameter_matches_nothing(built):
+    done = cli("query", "city-projects", "--param", "city=Atlantis", settings_dist=built.dist)
+    assert done.returncode == 0
+    assert "no rows; city='Atlantis' names nothing in the graph" in done.stderr
+    manila = cli("query", "city-projects", "--param", "city=마닐라", settings_dist=built.dist)
+    assert manila.returncode == 0 and manila.stderr == ""  # Manila's plan is pending in Annex 1: no projects

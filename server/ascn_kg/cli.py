@@ -168,7 +168,12 @@ def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, end
         bound[name.strip()] = value
     try:
         text = query_text(query, bound, settings.queries_dir)
-        run_query(settings, text, endpoint=endpoint, fmt=fmt)
+        rows = run_query(settings, text, endpoint=endpoint, fmt=fmt)
+        unknown = [f"{k}={v!r}" for k, v in bound.items() if rows == 0 and not endpoint
+                   and not _names_something(settings, v)]
+        if unknown:
+            click.echo(f"ascn-kg: no rows; {', '.join(unknown)} names nothing in the graph "
+                       "(give a key, or an exact English or Korean label)", err=True)
     except (UnknownQuery, ValueError) as exc:
         _fail(str(exc), EXIT_ENVIRONMENT)
     except CatalogueError as exc:
@@ -181,6 +186,28 @@ def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, end
         _fail(f"query does not parse: {str(exc).splitlines()[0] if str(exc) else exc}", EXIT_INVALID)
     except StoreError as exc:
         _fail(f"query failed: {exc}", EXIT_INVALID)
+
+
+NAMES_SOMETHING = """ASK WHERE {
+  { ?s ?label ?name . BIND(STR(?name) AS ?text)
+    VALUES ?label { <http://www.w3.org/2000/01/rdf-schema#label> <http://www.w3.org/2004/02/skos/core#prefLabel>
+                    <http://www.w3.org/2004/02/skos/core#altLabel> } }
+  UNION { ?s ?p ?o . FILTER(isIRI(?s)) BIND(REPLACE(STR(?s), "^.*/", "") AS ?text) }
+  FILTER(?text = ?value)
+}"""
+
+
+def _names_something(settings: Settings, value: str) -> bool:
+    """Whether a parameter value is a key or an exact label of something in the built graph."""
+    from rdflib import Literal
+
+    from .store import open_store
+
+    store = open_store(settings)
+    try:
+        return store.ask(NAMES_SOMETHING, {"value": Literal(value)})
+    finally:
+        store.close()
 
 
 def run() -> None:
