@@ -497,9 +497,13 @@ def pager(total: int, current: int, param: str) -> dict[str, Any]:
             "start": min(total, start + 1), "end": min(total, start + PAGE_SIZE)}
 
 
+EMBEDDED_JSONLD_LIMIT = 300  # a hub's full data is one link away (/data/…); the page embeds a sample
+
+
 def jsonld_of(iri: URIRef) -> Any:
-    """The entity's own statements as a JSON-LD document (embedded in its page)."""
-    out = store().select("SELECT ?p ?o ?g WHERE { GRAPH ?g { ?this ?p ?o } } LIMIT 2000", {"this": iri})
+    """The entity's own statements as a JSON-LD document (embedded in its page; capped)."""
+    out = store().select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ ?this ?p ?o }} }} LIMIT {EMBEDDED_JSONLD_LIMIT}",
+                         {"this": iri})
     quads = [(iri, r["p"], r["o"], r["g"]) for r in out]
     quads += blank_closure([q[2] for q in quads if isinstance(q[2], BNode)])
     return json.loads(serialize(quads, "jsonld"))

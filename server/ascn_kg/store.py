@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
 
 from .safety import CheckedQuery, where_group
 
@@ -216,9 +217,7 @@ def term_json(term: Any) -> dict[str, Any]:
 
 
 def to_rdflib(term: Any) -> Node:
-    """A pyoxigraph term as an rdflib term."""
-    from rdflib import BNode, Literal, URIRef
-
+    """A pyoxigraph term as an rdflib term (called per result cell: imports at module level)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -233,8 +232,6 @@ def to_rdflib(term: Any) -> Node:
 
 def to_oxigraph(node: Node) -> Any:
     """An rdflib term as a pyoxigraph term."""
-    from rdflib import BNode, Literal, URIRef
-
     if isinstance(node, URIRef):
         return ox.NamedNode(str(node))
     if isinstance(node, BNode):
