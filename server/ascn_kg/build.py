@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from . import iris
 from .catalogue import load_catalogue
@@ -28,6 +28,7 @@ from .convert import Quad, convert
 from .describe import dataset_description, provenance
 from .namespaces import ascn_namespace
 from .reason import ReasoningResult, reason
+from .store import to_oxigraph
 from .tables import Tables, load_tables
 from .validate import ShaclViolationError, ValidationResult, validate_graph
 
@@ -145,23 +146,7 @@ def content_hash(quads: set[Quad]) -> str:
 
 
 def _to_oxigraph(quad: Quad) -> ox.Quad:
-    return ox.Quad(*(_term(t) for t in quad[:3]), ox.NamedNode(str(quad[3])))
-
-
-def _term(term):
-    from rdflib import BNode, Literal
-
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unexpected term {term!r}")
+    return ox.Quad(*(to_oxigraph(t) for t in quad[:3]), ox.NamedNode(str(quad[3])))
 
 
 def write_dist(assembled: Assembled, settings: Settings, folder: Path, report=None) -> BuildResult:
