@@ -221,7 +221,7 @@ def test_focus_areas_normalised(store):
 
 def test_data_quality_notes(store):
     rows = select(store, "SELECT ?n WHERE { ?n a ascn:DataQualityNote }")
-    assert len(rows) == 28
+    assert len(rows) == 29
     rows = select(store, """SELECT ?text WHERE {
         <https://kg.ascn.example/id/note/mean-density> ascn:hasClaim/ascn:claimText ?text }""")
     assert {r["text"] for r in rows} == {
