@@ -431,6 +431,7 @@ def convert_notes(t: Tables, e: Emitter) -> None:
         e.labels(s, row["title_en"], row["title_ko"], g)
         e.text(s, e.ascn.noteCategory, row["category"], None, g)
         e.text(s, e.ascn.correctReading, row["correct_reading_en"], "en", g)
+        e.text(s, e.ascn.correctReading, row["correct_reading_ko"], "ko", g)
         e.add(s, DCTERMS.source, e.thing("source", row["source"]), g)
         for ref in row["entities"]:
             e.add(s, e.ascn.concerns, e.ref(ref), g)

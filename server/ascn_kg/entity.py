@@ -428,9 +428,17 @@ def notes_about(iri: URIRef) -> list[dict[str, Any]]:
     notes: dict[Node, dict[str, Any]] = {}
     for row in rows:
         note = notes.setdefault(row["note"], {"iri": row["note"], "category": row.get("category"),
-                                              "reading": row.get("reading"), "claims": []})
-        if "text" in row:
-            note["claims"].append({"text": row["text"], "source": row.get("source")})
+                                              "readings": set(), "claims": []})
+        if "reading" in row:
+            note["readings"].add(row["reading"])
+        claim = {"text": row["text"], "source": row.get("source")} if "text" in row else None
+        if claim and claim not in note["claims"]:
+            note["claims"].append(claim)
+    lang = page_lang()
+    for note in notes.values():  # the reading in the page language, by the one language rule
+        readings = sorted(note.pop("readings"), key=str)
+        chosen = labels.choose_label(readings, lang, "") if readings else ""
+        note["reading"] = next((r for r in readings if str(r) == chosen), None)
     return list(notes.values())
 
 

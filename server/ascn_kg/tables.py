@@ -436,6 +436,7 @@ TABLES: dict[str, Table] = {
             Column("title_en", required=True),
             Column("title_ko", required=True),
             Column("correct_reading_en", required=True),
+            Column("correct_reading_ko", required=True),
             Column("entities", "kindrefs", True, kinds=tuple(KIND_TABLES)),
             SOURCE,
             doc="Data-quality notes: where the report contradicts itself or misspells.",
