@@ -51,6 +51,7 @@ class Settings:
     slow_query_seconds: float = 1.0
     metrics_enabled: bool = True
     query_log_enabled: bool = True
+    bookkeeping_thread: bool = False  # `ascn-kg serve` turns it on: metrics and logs off the request thread
     permalink_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

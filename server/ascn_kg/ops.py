@@ -12,7 +12,11 @@ response (``with client.get(...) as response:``) before looking at metrics or lo
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import queue
+import threading
 import time
 from functools import partial
 from typing import Any
@@ -33,6 +37,7 @@ _PENDING = "ascn_kg.pending_queries"
 _HANDED_OVER = "ascn_kg.bookkeeping_scheduled"
 
 log = logging.getLogger(__name__)
+_BOOKKEEPER_LOCK = threading.Lock()
 
 
 class Ops:
@@ -45,6 +50,8 @@ class Ops:
         self.metrics = metrics
         self.registry = registry
         self.query_log = logging.getLogger(QUERY_LOGGER_NAME)
+        self._queue: queue.Queue[Any] | None = None
+        self._bookkeeping_pid: int | None = None
 
     def record_query(
         self,
@@ -101,8 +108,45 @@ class Ops:
         log_query(self.query_log, level, fields, error, created)
 
     def finish(self, environ: dict[str, Any], request_key: tuple[Any, ...] | None) -> None:
-        """Write what a request left: its request count, then its queries' metrics and logs."""
+        """Write what a request left: its request count, then its queries' metrics and logs.
+
+        With ``bookkeeping_thread`` (set by ``ascn-kg serve``) the writing is handed to a
+        thread of this process, so the worker thread is free for the next request at once.
+        """
         pending = environ.pop(_PENDING, None) or []
+        if self.settings.bookkeeping_thread:
+            self._bookkeeper().put((pending, request_key))
+            return
+        self.write(pending, request_key)
+
+    def _bookkeeper(self) -> queue.Queue[Any]:
+        """This process's bookkeeping queue and thread (made after gunicorn forks)."""
+        if self._bookkeeping_pid != os.getpid():
+            with _BOOKKEEPER_LOCK:
+                if self._bookkeeping_pid != os.getpid():
+                    self._queue = queue.Queue()
+                    threading.Thread(target=self._keep_books, args=(self._queue,), name="ascn-bookkeeping",
+                                     daemon=True).start()
+                    self._bookkeeping_pid = os.getpid()
+                    atexit.register(self.drain)
+        assert self._queue is not None
+        return self._queue
+
+    def _keep_books(self, items: queue.Queue[Any]) -> None:
+        while True:
+            pending, request_key = items.get()
+            try:
+                self.write(pending, request_key)
+            finally:
+                items.task_done()
+
+    def drain(self) -> None:
+        """Wait until this process has written everything handed to its bookkeeping thread."""
+        if self._queue is not None and self._bookkeeping_pid == os.getpid():
+            self._queue.join()
+
+    def write(self, pending: list[Any], request_key: tuple[Any, ...] | None) -> None:
+        """Count a request and write its queries' metrics and log lines; never raises."""
         try:
             if request_key is not None and self.metrics is not None:
                 self.metrics.observe_request(*request_key)
@@ -177,6 +221,7 @@ def metrics_view() -> Response:
     """The Prometheus scrape: all workers' counters added up, plus the dataset gauges."""
     ops: Ops = current_app.extensions[EXTENSION_KEY]
     assert ops.registry is not None
+    ops.drain()  # this process's counts are complete (other workers' land within microseconds)
     body, content_type = exposition(ops.registry, request.headers.get("Accept"))
     response = Response(body, content_type=content_type)
     response.headers["Cache-Control"] = "no-store"

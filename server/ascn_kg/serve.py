@@ -76,6 +76,8 @@ def serve(settings: Settings, app: str = DEFAULT_APP) -> NoReturn:
     if problem:
         print(f"ascn-kg serve: {problem}", file=sys.stderr)
         sys.exit(EXIT_ENVIRONMENT)
+    if "ASCN_KG_BOOKKEEPING_THREAD" not in os.environ:
+        settings = settings.with_overrides(bookkeeping_thread=True)
     env = {**os.environ, **settings_env(settings)}
     sys.stdout.flush()
     sys.stderr.flush()
