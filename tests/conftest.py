@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
+from ascn_kg import create_app
 from ascn_kg.build import BuildResult, build
 from ascn_kg.config import PROJECT_ROOT, Settings, load_settings
 
@@ -32,6 +35,18 @@ def built(project_settings: Settings) -> BuildResult:
 def store(built: BuildResult) -> Iterator[ox.Store]:
     """The built store, opened read-only like the server does."""
     yield ox.Store.read_only(str(built.dist / "store"))
+
+
+@pytest.fixture(scope="module")
+def app(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The application over the session's build (one per test module)."""
+    return create_app({"dist_dir": built.dist, "base_iri": BASE,
+                       "permalink_dir": tmp_path_factory.mktemp("permalinks")})
+
+
+@pytest.fixture()
+def client(app: Flask) -> Iterator[FlaskClient]:
+    yield app.test_client()
 
 
 @pytest.fixture()

@@ -4,12 +4,10 @@ the ontology documentation, through the Flask test client on the real build."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
@@ -18,17 +16,6 @@ from ascn_kg.build import BuildResult
 from conftest import BASE
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(scope="module")
-def app(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return create_app({"dist_dir": built.dist, "base_iri": BASE,
-                       "permalink_dir": tmp_path_factory.mktemp("permalinks")})
-
-
-@pytest.fixture()
-def client(app: Flask) -> Iterator[FlaskClient]:
-    yield app.test_client()
 
 
 def html(client: FlaskClient, path: str) -> str:

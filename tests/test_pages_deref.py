@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
-from ascn_kg import create_app
-from ascn_kg.build import BuildResult
 from ascn_kg.iris import KINDS
 from ascn_kg.store import to_rdflib
 from conftest import BASE
@@ -21,17 +17,6 @@ from conftest import BASE
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}
 MEDIA = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
          "rdf": "application/rdf+xml", "trig": "application/trig", "nq": "application/n-quads"}
-
-
-@pytest.fixture(scope="module")
-def app(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return create_app({"dist_dir": built.dist, "base_iri": BASE,
-                       "permalink_dir": tmp_path_factory.mktemp("permalinks")})
-
-
-@pytest.fixture()
-def client(app: Flask) -> Iterator[FlaskClient]:
-    yield app.test_client()
 
 
 def example_of(store: ox.Store, kind: str) -> str:

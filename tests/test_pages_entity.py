@@ -6,31 +6,17 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
 
-from ascn_kg import create_app, entity
-from ascn_kg.build import BuildResult
+from ascn_kg import entity
 from ascn_kg.store import to_rdflib
 from conftest import BASE
 
 JSONLD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
-
-
-@pytest.fixture(scope="module")
-def app(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return create_app({"dist_dir": built.dist, "base_iri": BASE,
-                       "permalink_dir": tmp_path_factory.mktemp("permalinks")})
-
-
-@pytest.fixture()
-def client(app: Flask) -> Iterator[FlaskClient]:
-    yield app.test_client()
 
 
 def html(client: FlaskClient, path: str, **headers: str) -> str:

@@ -5,32 +5,17 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Literal
 
-from ascn_kg import create_app
-from ascn_kg.build import BuildResult
 from ascn_kg.search import LabelIndex, normalize
 from conftest import BASE
 
 KL = f"{BASE}id/city/kuala-lumpur"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-
-
-@pytest.fixture(scope="module")
-def app(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return create_app({"dist_dir": built.dist, "base_iri": BASE,
-                       "permalink_dir": tmp_path_factory.mktemp("permalinks")})
-
-
-@pytest.fixture()
-def client(app: Flask) -> Iterator[FlaskClient]:
-    yield app.test_client()
 
 
 def search(client: FlaskClient, q: str, **params: str) -> list[dict]:
