@@ -41,6 +41,9 @@ class Settings:
     max_body_bytes: int = 1_000_000
     service_allowlist: tuple[str, ...] = ()
     query_workers: int = 4
+    # A query the pool answered within this many ms on this dataset runs in-process next time
+    # (the same query on the same read-only data does the same work); 0: always the pool.
+    inline_query_ms: float = 20.0
     result_cache_size: int = 256
     result_cache_bytes: int = 64_000_000
     result_max_age: int = 300  # Cache-Control max-age of /sparql answers, seconds

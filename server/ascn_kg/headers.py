@@ -61,32 +61,35 @@ def add_version_header(response: Response) -> Response:
     return response
 
 
-def add_security_headers(response: Response) -> Response:
-    """``after_request``: nosniff everywhere; CSP and framing rules on HTML.
+def security_headers(mimetype: str, status: int) -> tuple[tuple[str, str], ...]:
+    """The security headers a response of this type and status gets (the one rule).
 
+    nosniff everywhere; CSP and framing rules on HTML, a closed CSP on anything else.
     A 304 gets no policy: caches merge its headers into the stored response, and a 304
     has no body type to choose the policy by.
     """
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.status_code == 304:
-        return response
-    if response.mimetype in HTML_TYPES:
-        for name, value in HTML_HEADERS:
-            headers.setdefault(name, value)
-    else:
-        headers.setdefault("Content-Security-Policy", OTHER_CSP)
+    if status == 304:
+        return (("X-Content-Type-Options", "nosniff"),)
+    if mimetype in HTML_TYPES:
+        return (("X-Content-Type-Options", "nosniff"), *HTML_HEADERS)
+    return (("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", OTHER_CSP))
+
+
+def add_security_headers(response: Response) -> Response:
+    """``after_request``: :func:`security_headers`, keeping any value a view set itself."""
+    for name, value in security_headers(response.mimetype or "", response.status_code):
+        response.headers.setdefault(name, value)
     return response
 
 
-def etag_for(*parts: object) -> str | None:
+def etag_for(*parts: object, app: Flask | None = None) -> str | None:
     """An entity tag (unquoted) for a response made from ``parts`` of the current dataset.
 
     Pass everything the body depends on besides the dataset (query text, negotiated
     format, language…). None when the dataset version is unknown: a tag that could
     outlive a rebuild would serve stale answers, so such responses get no tag.
     """
-    version = dataset_version()
+    version = dataset_version(app)
     if version is None:
         return None
     digest = hashlib.sha256(version.encode("utf-8", "surrogatepass"))

@@ -28,11 +28,11 @@ from . import headers, health
 from .config import Settings
 from .metrics import OUTCOMES, Metrics, create_metrics, exposition
 from .querylog import QUERY_LOGGER_NAME, configure_logging, log_query, query_fields, query_level
+from .sparql import REQUEST_START
 
-__all__ = ["Ops", "init_app", "record_query"]
+__all__ = ["Ops", "init_app", "queue_query", "record_query"]
 
 EXTENSION_KEY = "ascn_ops"
-_START = "ascn_kg.request_start"
 _PENDING = "ascn_kg.pending_queries"
 _HANDED_OVER = "ascn_kg.bookkeeping_scheduled"
 
@@ -72,18 +72,15 @@ class Ops:
             raise ValueError(f"unknown query outcome {outcome!r}; expected one of {OUTCOMES}")
         if cached and outcome == "ok":
             outcome = "cached"
-        pending = None
         if has_request_context():
-            current = request._get_current_object()  # type: ignore[attr-defined]
-            client = current.remote_addr if client is None else client
-            user_agent = current.headers.get("User-Agent") if user_agent is None else user_agent
-            pending = current.environ.get(_PENDING)
-        entry = (outcome, duration_s, rows, query, client, reason, truncated, user_agent, error,
-                 time.time())
-        if pending is not None:  # written once the response has been sent
-            pending.append(entry)
-            return
-        self.write_query(*entry)
+            environ = request.environ
+            client = environ.get("REMOTE_ADDR") if client is None else client
+            user_agent = environ.get("HTTP_USER_AGENT") if user_agent is None else user_agent
+            if _PENDING in environ:  # written once the response has been sent
+                queue_query(environ, outcome, duration_s, rows, query, reason, truncated, error)
+                return
+        self.write_query(outcome, duration_s, rows, query, client, reason, truncated, user_agent,
+                         error, time.time())
 
     def write_query(
         self, outcome: str, duration_s: float, rows: int | None, query: str, client: str | None,
@@ -156,6 +153,16 @@ class Ops:
             log.exception("writing request metrics or query log failed")
 
 
+def queue_query(
+    environ: dict[str, Any], outcome: str, duration_s: float, rows: int | None, query: str,
+    reason: str | None = None, truncated: bool = False, error: BaseException | None = None,
+) -> None:
+    """Keep a query's log entry with its WSGI request, to be written by :meth:`Ops.finish`."""
+    environ.setdefault(_PENDING, []).append(
+        (outcome, duration_s, rows, query, environ.get("REMOTE_ADDR"), reason, truncated,
+         environ.get("HTTP_USER_AGENT"), error, time.time()))
+
+
 def record_query(
     outcome: str,
     duration_s: float,
@@ -187,12 +194,12 @@ def record_query(
 
 def _start_request() -> None:
     environ = request.environ
-    environ[_START] = time.perf_counter()
-    environ[_PENDING] = []
+    environ.setdefault(REQUEST_START, time.perf_counter())  # the /sparql lane may have set it
+    environ.setdefault(_PENDING, [])
 
 
 def _request_key(status: int) -> tuple[Any, ...] | None:
-    started = request.environ.get(_START)
+    started = request.environ.get(REQUEST_START)
     if started is None:
         return None
     rule = request.url_rule

@@ -126,7 +126,7 @@ class QueryPool:
     def __init__(self, store_dir: Path, size: int, timeout: float) -> None:
         self.store_dir = store_dir
         self.timeout = timeout
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False

@@ -60,7 +60,7 @@ def gunicorn_argv(settings: Settings, app: str = DEFAULT_APP) -> list[str]:
         "--config", "python:ascn_kg.serve",
         "--bind", f"{settings.host}:{settings.port}",
         "--workers", str(max(1, settings.workers)),
-        "--worker-class", "gthread",
+        "--worker-class", "ascn_kg.gunicorn_worker.LingeringThreadWorker",
         "--threads", str(GUNICORN_THREADS),
         "--no-control-socket",
         "--timeout", str(int(max(30, settings.query_timeout * 3))),

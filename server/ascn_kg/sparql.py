@@ -12,14 +12,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.http import parse_etags, quote_etag
 
 from . import negotiation as neg
 from .config import Settings
-from .headers import conditional, etag_for
-from .safety import UPDATE_MESSAGE, Limits, QueryRefused, check
+from .headers import etag_for
+from .safety import UPDATE_MESSAGE, CheckedQuery, Limits, QueryRefused, check
 from .sparql_html import render_error, render_form, render_results
 from .sparql_request import ProtocolError, graph_iris, read_params
 from .sparql_sd import service_description
@@ -39,13 +42,21 @@ from .store import (
 )
 
 bp = Blueprint("sparql", __name__)
+V = TypeVar("V")
 
 TRUNCATED_HEADER = "X-ASCN-Truncated"
+REQUEST_START = "ascn_kg.request_start"  # perf_counter() when the request arrived (WSGI environ)
+LANE_ERROR = "ascn_kg.lane_error"  # an error the WSGI lane met, for this view to report
+# CORS: every answer names the allowed origin and the headers scripts may read; what a
+# preflight asks (methods, request headers, how long to remember) is answered on OPTIONS.
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": f"ETag, {TRUNCATED_HEADER}, X-ASCN-Rows",
+}
+PREFLIGHT_HEADERS = {
+    "Allow": "GET, POST, OPTIONS",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match",
-    "Access-Control-Expose-Headers": f"ETag, {TRUNCATED_HEADER}, X-ASCN-Rows",
     "Access-Control-Max-Age": "86400",
 }
 # One table from error to HTTP status; messages are the errors' own, written for clients.
@@ -59,16 +70,16 @@ ERROR_STATUS: dict[type[Exception], int] = {
 }
 
 
-class ResultCache:
-    """A thread-safe LRU of answers, bounded by entry count and total body bytes."""
+class ResultCache(Generic[V]):
+    """A thread-safe LRU (of answers, or plans), bounded by entry count and total bytes."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[Any, tuple[QueryOutcome, int]] = OrderedDict()
+        self._items: OrderedDict[Any, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> QueryOutcome | None:
+    def get(self, key: Any) -> V | None:
         with self._lock:
             item = self._items.get(key)
             if item is None:
@@ -76,13 +87,13 @@ class ResultCache:
             self._items.move_to_end(key)
             return item[0]
 
-    def put(self, key: Any, outcome: QueryOutcome, size: int) -> None:
+    def put(self, key: Any, value: V, size: int) -> None:
         if self.max_entries <= 0 or size > self.max_bytes // 4:
             return
         with self._lock:
             if key in self._items:
                 return
-            self._items[key] = (outcome, size)
+            self._items[key] = (value, size)
             self._bytes += size
             while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
                 self._bytes -= self._items.popitem(last=False)[1][1]
@@ -113,14 +124,14 @@ def _cors(response: Response) -> Response:
 @bp.route("/sparql", methods=["OPTIONS"], provide_automatic_options=False)
 def preflight() -> Response:
     """CORS preflight."""
-    return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+    return Response(status=204, headers=PREFLIGHT_HEADERS)
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """The SPARQL 1.1 Protocol for queries."""
     settings: Settings = current_app.config["SETTINGS"]
-    started = time.perf_counter()
+    started = request.environ.get(REQUEST_START) or time.perf_counter()
     query = None
     try:
         params = read_params(settings)
@@ -132,6 +143,9 @@ def endpoint() -> Response:
         if not queries:
             return describe(params, settings)
         query = queries[0]
+        handed_over = request.environ.pop(LANE_ERROR, None)
+        if handed_over is not None:  # met by the lane in front (sparql_lane): report it here
+            raise handed_over
         response, outcome, cached = answer(query, params, settings)
         record(started, query, "ok", outcome.rows if outcome else None, cached=cached,
                truncated=bool(outcome and outcome.truncated))
@@ -145,7 +159,9 @@ def endpoint() -> Response:
 # --- answering ---------------------------------------------------------------------------
 
 
-def negotiate(params: dict[str, list[str]], offered: tuple[neg.Format, ...]) -> str:
+def negotiate(
+    params: dict[str, list[str]], offered: tuple[neg.Format, ...], accept: str | None
+) -> str:
     """The media type to answer in: ``format=`` if given, else by ``Accept``; 406 if none."""
     types = neg.media_types(offered)
     if params.get("format"):  # a name, a media type or a list of them; the first usable wins
@@ -155,7 +171,7 @@ def negotiate(params: dict[str, list[str]], offered: tuple[neg.Format, ...]) -> 
                 return wanted
         names = ", ".join(f.name for f in offered)
         raise ProtocolError(f"format must be one of {names} for this request", 406)
-    chosen = neg.choose(request.headers.get("Accept"), types)
+    chosen = neg.choose(accept, types)
     if chosen is None:
         raise ProtocolError("none of the accepted media types is offered; try " +
                             ", ".join(types), 406)
@@ -171,60 +187,100 @@ def offered_formats(form: str) -> tuple[neg.Format, ...]:
     return neg.GRAPH_FORMATS
 
 
-def require_store() -> Store:
+def require_store(app: Any = None) -> Store:
     """The app's store, or :class:`StoreMissing` (503) when it could not be opened."""
-    store: Store | None = current_app.extensions.get("ascn_store")
+    extensions = (app or current_app).extensions
+    store: Store | None = extensions.get("ascn_store")
     if store is None:
-        reason = current_app.extensions.get("ascn_store_error", "no store is configured")
+        reason = extensions.get("ascn_store_error", "no store is configured")
         raise StoreMissing(f"the dataset is not available: {reason}")
     return store
 
 
-def answer(
-    query: str, params: dict[str, list[str]], settings: Settings
-) -> tuple[Response, QueryOutcome | None, bool]:
-    """Check, negotiate, then answer from the cache or the store (and say which)."""
+@dataclass(frozen=True)
+class Plan:
+    """A checked and negotiated query: the job for the store, and the answer's entity tag."""
+
+    checked: CheckedQuery
+    media_type: str  # negotiated; text/html for a browser
+    job: QueryRequest
+    etag: str | None  # None when the dataset version is unknown: nothing may be cached
+
+    @property
+    def html(self) -> bool:
+        return self.media_type == "text/html"
+
+
+def plan_query(
+    query: str, params: dict[str, list[str]], accept: str | None, settings: Settings, app: Any = None
+) -> Plan:
+    """Check the query, negotiate the format and make the store's job (no evaluation yet)."""
     checked = check(query, Limits.from_settings(settings))
-    media_type = negotiate(params, offered_formats(checked.form))
+    media_type = negotiate(params, offered_formats(checked.form), accept)
+    store = require_store(app)
     html = media_type == "text/html"
-    store = require_store()
     job = QueryRequest(
         checked,
         (JSON_RESULTS if checked.form in {"SELECT", "ASK"} else N_TRIPLES) if html else media_type,
         graph_iris(params, "default-graph-uri"),
         graph_iris(params, "named-graph-uri"),
         settings.max_result_rows,
-        tuple(_prefixes(settings).items()),
+        _prefixes(settings.base_iri),
     )
-    ran: list[tuple[QueryOutcome, bool]] = []
-
-    def build() -> Response:
-        outcome, cached = run_cached(store, job)
-        ran.append((outcome, cached))
-        if html:
-            response = Response(render_results(checked, outcome), mimetype="text/html")
-        else:
-            response = Response(outcome.body, mimetype=media_type)
-        response.headers["X-ASCN-Rows"] = str(outcome.rows)
-        if outcome.truncated:
-            response.headers[TRUNCATED_HEADER] = f"rows={outcome.rows}"
-        return response
-
-    if not store.version():  # unknown dataset version: nothing may be cached
-        response = build()
-        response.headers["Cache-Control"] = "no-cache"
-    else:
+    tag = None
+    if store.version():
         tag = etag_for(checked.text, media_type, job.default_graphs, job.named_graphs,
-                       job.max_rows)
-        response = conditional(tag, build, vary=("Accept",),
-                               cache_control=f"public, max-age={settings.result_max_age}")
-    outcome, cached = ran[0] if ran else (None, True)  # nothing ran: answered 304
+                       job.max_rows, app=app)
+    return Plan(checked, media_type, job, tag)
+
+
+def etag_matches(etag: str | None, if_none_match: str | None) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weakly, or by ``*``)."""
+    return etag is not None and bool(if_none_match) and parse_etags(if_none_match).contains_weak(etag)
+
+
+def not_modified(plan: Plan, method: str, if_none_match: str | None) -> bool:
+    """Whether a GET or HEAD naming the answer's tag in ``If-None-Match`` gets a 304."""
+    return method in ("GET", "HEAD") and etag_matches(plan.etag, if_none_match)
+
+
+def cache_headers(plan: Plan, settings: Settings) -> list[tuple[str, str]]:
+    """Validation and caching headers of an answer (and of its 304)."""
+    if plan.etag is None:
+        return [("Cache-Control", "no-cache")]
+    return [("ETag", quote_etag(plan.etag)),
+            ("Cache-Control", f"public, max-age={settings.result_max_age}"), ("Vary", "Accept")]
+
+
+def outcome_headers(outcome: QueryOutcome) -> list[tuple[str, str]]:
+    """The row count of an answer, and the truncation notice when the row cap was hit."""
+    headers = [("X-ASCN-Rows", str(outcome.rows))]
+    if outcome.truncated:
+        headers.append((TRUNCATED_HEADER, f"rows={outcome.rows}"))
+    return headers
+
+
+def answer(
+    query: str, params: dict[str, list[str]], settings: Settings
+) -> tuple[Response, QueryOutcome | None, bool]:
+    """Plan, then answer with a 304, or from the cache or the store (and say which)."""
+    plan = plan_query(query, params, request.headers.get("Accept"), settings)
+    if not_modified(plan, request.method, request.headers.get("If-None-Match")):
+        response = Response(status=304)
+        response.headers.extend(cache_headers(plan, settings))
+        return response, None, True
+    outcome, cached = run_cached(require_store(), plan.job)
+    if plan.html:
+        response = Response(render_results(plan.checked, outcome), mimetype="text/html")
+    else:
+        response = Response(outcome.body, mimetype=plan.media_type)
+    response.headers.extend(outcome_headers(outcome) + cache_headers(plan, settings))
     return response, outcome, cached
 
 
-def run_cached(store: Store, job: QueryRequest) -> tuple[QueryOutcome, bool]:
+def run_cached(store: Store, job: QueryRequest, app: Any = None) -> tuple[QueryOutcome, bool]:
     """The store's answer, from the in-memory cache when the same version answered it."""
-    cache: ResultCache = current_app.extensions["ascn_result_cache"]
+    cache: ResultCache = (app or current_app).extensions["ascn_result_cache"]
     version = store.version()
     key = (version, job)
     if version:
@@ -239,7 +295,7 @@ def run_cached(store: Store, job: QueryRequest) -> tuple[QueryOutcome, bool]:
 
 def describe(params: dict[str, list[str]], settings: Settings) -> Response:
     """No query: the service description, or the query form for a browser."""
-    media_type = negotiate(params, neg.GRAPH_FORMATS)
+    media_type = negotiate(params, neg.GRAPH_FORMATS, request.headers.get("Accept"))
     if media_type == "text/html":
         return Response(render_form(), mimetype="text/html")
     body = service_description(require_store(), settings, media_type)
@@ -294,8 +350,9 @@ def record(
                  cached=cached, truncated=truncated, error=error if outcome == "error" else None)
 
 
-def _prefixes(settings: Settings) -> dict[str, str]:
+@lru_cache(maxsize=8)
+def _prefixes(base_iri: str) -> tuple[tuple[str, str], ...]:
     from .namespaces import prefixes
 
-    return prefixes(settings.base_iri)
+    return tuple(prefixes(base_iri).items())
 

@@ -2,18 +2,25 @@
 
 In-process ``select``/``ask``/``construct`` for cheap internal queries; public queries
 (``execute``) go to a killable pool of worker processes, which call :func:`evaluate`.
+
+A public query whose cost is unknown always runs in the pool, where the time limit can
+stop it. A query the pool answered within ``inline_query_ms`` is remembered (by its text
+and dataset parameters) and later runs in-process, saving the round trip: the store is
+read-only, so the same query does the same work again and cannot come near the limit.
+If such a run ever takes longer than that budget, the query goes back to the pool.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .results import boolean_outcome, solutions_outcome, triples_outcome
+from .results import boolean_outcome, streamed_solutions, streamed_triples
 from .store import (
     COUNT_QUERY,
     QueryFailed,
@@ -24,7 +31,6 @@ from .store import (
     bind_values,
     one_line,
     read_version,
-    term_json,
     to_rdflib,
 )
 
@@ -53,6 +59,9 @@ class EmbeddedStore:
         self._version = read_version(self._root)
         self._pool: Any = None
         self._pool_lock = threading.Lock()
+        self._inline_s = settings.inline_query_ms / 1000
+        self._proven: OrderedDict[tuple[Any, ...], None] = OrderedDict()  # known-cheap queries
+        self._proven_lock = threading.Lock()
 
     def version(self) -> str:
         return self._version
@@ -89,6 +98,15 @@ class EmbeddedStore:
         return int(self.select(COUNT_QUERY)[0]["n"])
 
     def execute(self, request: QueryRequest) -> QueryOutcome:
+        """Evaluate a public query: in the killable pool, or in-process once proven cheap."""
+        key = (request.query.text, request.default_graphs, request.named_graphs, request.max_rows)
+        inline = self._inline_s > 0 and key in self._proven
+        started = time.perf_counter()
+        outcome = evaluate(self._store, request) if inline else self._pool_run(request)
+        self._remember(key, time.perf_counter() - started <= self._inline_s)
+        return outcome
+
+    def _pool_run(self, request: QueryRequest) -> QueryOutcome:
         with self._pool_lock:  # created lazily: after gunicorn forks, where it is used
             if self._pool is None:
                 from .query_pool import QueryPool
@@ -96,6 +114,19 @@ class EmbeddedStore:
                 s = self._settings
                 self._pool = QueryPool(self._root / "store", s.query_workers, s.query_timeout)
         return self._pool.run(request)
+
+    def _remember(self, key: tuple[Any, ...], cheap: bool) -> None:
+        """Keep (at most 4,096) queries proven cheap; forget one that was not."""
+        if self._inline_s <= 0:
+            return
+        with self._proven_lock:
+            if not cheap:
+                self._proven.pop(key, None)
+                return
+            self._proven[key] = None
+            self._proven.move_to_end(key)
+            if len(self._proven) > 4096:
+                self._proven.popitem(last=False)
 
     def close(self) -> None:
         with self._pool_lock:
@@ -121,13 +152,5 @@ def evaluate(store: ox.Store, request: QueryRequest) -> QueryOutcome:
     if isinstance(result, ox.QueryBoolean):
         return boolean_outcome(bool(result), request.media_type)
     if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        rows = list(islice(result, request.max_rows + 1))
-        bindings = [
-            {n: term_json(t) for n, t in zip(names, row, strict=True) if t is not None}
-            for row in rows[: request.max_rows]
-        ]
-        document = {"head": {"vars": names}, "results": {"bindings": bindings}}
-        return solutions_outcome(document, request.media_type, len(rows) > request.max_rows)
-    triples = list(islice(result, request.max_rows + 1))
-    return triples_outcome(triples, request, request.query.form)
+        return streamed_solutions(result, request.media_type, request.max_rows)
+    return streamed_triples(result, request, request.query.form)

@@ -13,7 +13,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     A missing or unreadable store does not stop the app: /healthz answers, /readyz
     reports the reason with 503 (``ascn-kg serve`` refuses to start in that case).
     """
-    from . import labels, openapi, ops, pages, permalinks, replay, sparql
+    from . import labels, openapi, ops, pages, permalinks, sparql, sparql_lane
     from .store import StoreError, open_store
 
     try:
@@ -28,4 +28,4 @@ def init_app(app: Flask, settings: Settings) -> None:
     permalinks.init_app(app, settings)
     openapi.init_app(app)
     pages.init_app(app, settings)  # linked-data pages, search, chart, query page, downloads
-    replay.init_app(app, settings.result_cache_size, settings.result_cache_bytes)  # outermost
+    sparql_lane.init_app(app, settings)  # outermost

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from ascn_kg import create_app
-from ascn_kg.replay import ReplayCache
+from ascn_kg.sparql_lane import SparqlLane
 
 QUERY = "SELECT ?s WHERE { ?s a <https://kg.ascn.example/def/ascn#MemberState> } ORDER BY ?s"
 URL = f"/sparql?query={quote(QUERY)}"
@@ -37,7 +37,7 @@ def test_second_request_is_replayed_with_the_same_answer(app):
     client = app.test_client()
     with client.get(URL, headers=JSON) as first:
         body, headers = first.data, dict(first.headers)
-    replay: ReplayCache = app.wsgi_app
+    replay: SparqlLane = app.wsgi_app
     assert len(replay.answers._items) == 1
     with client.get(URL, headers=JSON) as second:
         assert second.status_code == 200
@@ -81,7 +81,7 @@ def test_html_and_other_accepts_are_not_mixed(app):
         assert csv.mimetype == "text/csv"
     with client.get(URL, headers={"Accept": "text/csv"}) as again:
         assert again.data == csv.data
-    replay: ReplayCache = app.wsgi_app
+    replay: SparqlLane = app.wsgi_app
     assert [key[1] for key in replay.answers._items] == ["text/csv"]
 
 
