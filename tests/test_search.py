@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
-import statistics
-import time
 
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Literal
 
-from ascn_kg.search import LabelIndex, normalize
+from ascn_kg.label_index import INDEX_FILE, LabelIndex, load_index, normalize
 from conftest import BASE
 
 KL = f"{BASE}id/city/kuala-lumpur"
@@ -93,30 +91,49 @@ def synthetic_index(size: int) -> LabelIndex:
     for i in range(size):
         words = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(rng.randint(1, 3))]
         iri = f"{BASE}id/{rng.choice(['city', 'person', 'indicator', 'post'])}/x-{i}"
-        rows.append((iri, LABEL, Literal(" ".join(words).title(), lang="en")))
+        rows.append((iri, LABEL, " ".join(words).title(), "en"))
         if i % 3 == 0:
-            rows.append((iri, ALT, Literal(words[0], lang="ko")))
+            rows.append((iri, ALT, words[0], "ko"))
     return LabelIndex(rows, {f"{BASE}id/city/x-{i}" for i in range(0, size, 50)}, BASE)
 
 
-def test_prefix_search_is_fast_on_a_large_index() -> None:
+def test_prefix_search_on_a_large_index_finds_prefixes_first() -> None:
+    """Correctness at scale (speed is measured by ``make bench``, never asserted here)."""
     index = synthetic_index(150_000)
-    queries = ["Ka", "Lu", "Singa", "Ban", "쿠알", "dar se", "pur", "x", "Kalu", "Ma"]
-    timings = []
-    for query in queries * 10:
-        start = time.perf_counter()
+    for query in ["Ka", "Lu", "Singa", "Ban", "쿠알", "dar se", "pur", "x", "Kalu", "Ma"]:
         results = index.search(query, 10)
-        timings.append(time.perf_counter() - start)
         assert len(results) <= 10
-    assert statistics.median(timings) < 0.005, f"median {statistics.median(timings) * 1000:.1f} ms"
+        assert [h.rank for h in results] == sorted(h.rank for h in results)
     hits = index.search("Singa", 10)
-    assert hits and all(h.matched.casefold().startswith("singa") or " singa" in h.matched.casefold() for h in hits)
+    assert len(hits) == 10
+    assert all(h.matched.casefold().startswith("singa") or " singa" in h.matched.casefold() for h in hits)
+
+
+def test_saved_index_loads_identically_and_refuses_objects(tmp_path) -> None:
+    import pickle
+    from pathlib import Path
+
+    from ascn_kg.label_index import load_index, save_index
+
+    index = synthetic_index(2_000)
+    path = tmp_path / "index.pickle"
+    save_index(index, path, "v1")
+    loaded = load_index(path, "v1")
+    assert loaded is not None
+    for query in ["Ka", "쿠알", "dar se", "ri"]:
+        assert loaded.search(query, 10) == index.search(query, 10)
+    some = index.entities[3]
+    assert loaded.label(some, "ko", "?") == index.label(some, "ko", "?")
+    assert load_index(path, "v2") is None  # another dataset version: rebuilt, not trusted
+    path.write_bytes(pickle.dumps({"format": 1, "version": "v1", "x": Path("/")}))
+    assert load_index(path, "v1") is None  # a class in the file is refused, not instantiated
 
 
 @pytest.mark.slow
 def test_search_and_paging_on_a_large_graph_through_http(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """A 300,000-triple synthetic graph behind a real server: prefix search answers in a median
-    well under 20 ms, and the hub entity (tens of thousands of inbound links) is paged."""
+    """A 300,000-triple synthetic graph behind a real server: search answers from the index the
+    dist carries, and the hub entity (tens of thousands of inbound links) is paged. Speed is
+    measured by ``make bench``."""
     import urllib.parse
     import urllib.request
 
@@ -127,14 +144,14 @@ def test_search_and_paging_on_a_large_graph_through_http(tmp_path_factory: pytes
     with running_server(dist.path, workers=1, permalink_dir=tmp_path_factory.mktemp("links")) as base:
         with urllib.request.urlopen(base + "/api/search?q=a", timeout=60) as response:  # the index is ready
             assert response.status == 200
-        timings = []
-        for query in ["Kua", "쿠알", "Sing", "Ban", "ma", "da", "Cit", "se", "ho", "pu"] * 10:
+        saved = load_index(dist.path / INDEX_FILE, dist.version)
+        assert saved is not None and len(saved) > 10_000
+        for query in {text[:4] for text in saved.label_text[::5_000]}:
             url = base + "/api/search?" + urllib.parse.urlencode({"q": query, "limit": 10})
-            start = time.perf_counter()
             with urllib.request.urlopen(url, timeout=10) as response:
-                response.read()
-            timings.append(time.perf_counter() - start)
-        assert statistics.median(timings) < 0.020, f"median {statistics.median(timings) * 1000:.1f} ms"
+                found = json.loads(response.read())["results"]
+            assert 1 <= len(found) <= 10
+            assert all(query.casefold() in hit["matched"].casefold() for hit in found)
         hub = dist.hub[len(BASE):].replace("id/", "page/", 1)
         with urllib.request.urlopen(f"{base}/{hub}?in=3", timeout=30) as response:
             page = response.read().decode()

@@ -26,6 +26,7 @@ from .catalogue import load_catalogue
 from .config import DEFAULT_BASE_IRI, Settings
 from .convert import Quad, convert
 from .describe import dataset_description, provenance
+from .label_index import index_dist
 from .namespaces import ascn_namespace
 from .reason import ReasoningResult, reason
 from .store import to_oxigraph
@@ -182,6 +183,8 @@ def write_dist(assembled: Assembled, settings: Settings, folder: Path, report=No
         store.optimize()
         store.flush()
         del store
+    with watch.stage("search index"):
+        index_dist(folder, base)
     graphs = {q[3] for q in assembled.quads}
     return BuildResult(
         folder,

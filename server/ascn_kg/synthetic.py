@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import DEFAULT_BASE_IRI, PROJECT_ROOT
+from .label_index import INDEX_FILE, index_dist
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -337,6 +338,7 @@ def write_dist(
     store.optimize()
     store.flush()
     del store
+    index_dist(target, base)
     loaded = time.perf_counter()
     return SyntheticDist(target, version, count, generated - started, loaded - generated,
                          f"{base}id/organisation/{HUB_KEY}")
@@ -363,6 +365,8 @@ def cached_dist(cache_dir: Path, triples: int = 1_000_000, seed: int = 2018,
     target = cache_dir / f"synthetic-{triples}-{tag}"
     done = target / "DONE"
     if done.exists():
+        if not (target / INDEX_FILE).exists():  # written by an older version of this module
+            index_dist(target, base)
         version = (target / "VERSION").read_text(encoding="utf-8").strip()
         count = int(done.read_text(encoding="utf-8").strip() or 0)
         return SyntheticDist(target, version, count, 0.0, 0.0, f"{base}id/organisation/{HUB_KEY}")
