@@ -200,7 +200,7 @@ def build_index(select: Callable[[str], list[dict[str, Any]]], base: str) -> Lab
 def index_dist(folder: Path, base: str) -> LabelIndex:
     """Build the index of the store in a dist ``folder`` and save it there (the build's step)."""
     from .config import Settings
-    from .store_embedded import EmbeddedStore
+    from .store import EmbeddedStore
 
     store = EmbeddedStore(Settings(dist_dir=folder, base_iri=base))
     try:

@@ -13,6 +13,7 @@ response (``with client.get(...) as response:``) before looking at metrics or lo
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import queue
@@ -38,6 +39,8 @@ _HANDED_OVER = "ascn_kg.bookkeeping_scheduled"
 
 log = logging.getLogger(__name__)
 _BOOKKEEPER_LOCK = threading.Lock()
+BOOKKEEPING_BATCH_S = 0.02  # how long the bookkeeping thread lets requests gather
+BOOKKEEPING_BATCH_MAX = 1000
 
 
 class Ops:
@@ -130,12 +133,23 @@ class Ops:
         return self._queue
 
     def _keep_books(self, items: queue.Queue[Any]) -> None:
+        """Write in batches: wait a moment after the first item, then take all that came.
+
+        Requests arriving meanwhile run without this thread contending for the GIL, and a
+        busy process wakes it once per batch instead of once per request.
+        """
         while True:
-            pending, request_key = items.get()
+            batch = [items.get()]
+            time.sleep(BOOKKEEPING_BATCH_S)
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < BOOKKEEPING_BATCH_MAX:
+                    batch.append(items.get_nowait())
             try:
-                self.write(pending, request_key)
+                for pending, request_key in batch:
+                    self.write(pending, request_key)
             finally:
-                items.task_done()
+                for _ in batch:
+                    items.task_done()
 
     def drain(self) -> None:
         """Wait until this process has written everything handed to its bookkeeping thread."""
