@@ -22,11 +22,16 @@ def test_bench_quick_runs_end_to_end(built: BuildResult, tmp_path: Path) -> None
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     table = done.stdout
-    for measure in ("cache off (median / p95)", "cache on, 304", "throughput, 4 clients", "peak RSS",
-                    "server ready", "safety check vs evaluation", "metrics+log on vs off", "search",
+    for measure in ("cache off (median / p95)", "cache on, 304", "throughput / Oxigraph's, cache off",
+                    "throughput / Oxigraph's, cache on", "median latency / Oxigraph's, cache off",
+                    "median latency / Oxigraph's, cache on", "peak RSS", "server ready",
+                    "safety check as served", "safety check first sight", "metrics+log on vs off", "search",
                     "entity pages"):
         assert measure in table, measure
     assert "| PASS" in table or "| FAIL" in table or "| SKIP" in table
     raw = json.loads(out.read_text())
     assert raw["synthetic"]["quads"] > 1_000
     assert raw["report.rates"]["oxigraph"] > 0 and raw["report.rates"]["ours (cache off)"] > 0
+    ratios = raw["report.latency_ratios.off"]
+    assert set(ratios) == {path.stem for path in (Path(__file__).parents[1] / "queries").glob("*.rq")}
+    assert all(value > 0 for value in ratios.values())
