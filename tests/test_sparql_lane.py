@@ -92,3 +92,52 @@ def test_no_replay_when_the_cache_is_off(built, tmp_path):
         with client.get(URL, headers=JSON) as response:
             assert response.status_code == 200
     assert len(app.wsgi_app.answers._items) == 0
+
+
+IGNORED = {"date", "server", "content-length"}
+
+
+def comparable(headers) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items() if k.lower() not in IGNORED}
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv",
+                                    "application/sparql-results+xml", "text/tab-separated-values"])
+def test_the_lane_answers_exactly_as_the_flask_view(app, accept):
+    """GET goes through the WSGI lane; a POST form is answered by the Flask view: same answer."""
+    client = app.test_client()
+    with client.get(URL, headers={"Accept": accept}) as lane:
+        lane_body, lane_headers = lane.data, comparable(lane.headers)
+    with client.post("/sparql", data={"query": QUERY}, headers={"Accept": accept}) as view:
+        assert view.status_code == 200
+        assert view.data == lane_body
+        assert comparable(view.headers) == lane_headers
+    assert lane_headers["x-ascn-rows"] == "10"
+    assert lane_headers["access-control-allow-origin"] == "*"
+    assert lane_headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_error_met_by_the_lane_is_reported_once_by_the_view(app, capfd):
+    client = app.test_client()
+    broken = "SELECT ?s WHERE { ?s ?p }"
+    before = metric(client, "ascn_kg_sparql_refused_total", reason="syntax")
+    capfd.readouterr()
+    with client.get(f"/sparql?query={quote(broken)}") as response:
+        assert response.status_code == 400
+        assert response.get_data(as_text=True).startswith("malformed query:")
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if '"sparql_query"' in line]
+    assert [(line["outcome"], line["reason"]) for line in logged] == [("refused", "syntax")]
+    assert metric(client, "ascn_kg_sparql_refused_total", reason="syntax") == before + 1
+
+
+def test_browsers_services_descriptions_and_updates_still_reach_flask(app):
+    client = app.test_client()
+    with client.get(URL, headers={"Accept": "text/html"}) as page:
+        assert page.status_code == 200 and "<table" in page.get_data(as_text=True)
+    with client.get("/sparql", headers={"Accept": "text/turtle"}) as description:
+        assert description.status_code == 200 and b"sd:Service" in description.data
+    with client.get("/sparql?update=" + quote("CLEAR ALL")) as update:
+        assert update.status_code == 400 and "read-only" in update.get_data(as_text=True)
+    with client.get(URL + "&query=" + quote("ASK {}")) as two:
+        assert two.status_code == 400

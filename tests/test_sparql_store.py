@@ -171,3 +171,69 @@ def test_pool_replaces_a_worker_that_crashes(dist: Path) -> None:
         assert os.getpid()  # this process survived
     finally:
         pool.close()
+
+
+@pytest.fixture(scope="module")
+def many() -> ox.Store:
+    """30,000 solutions, with literals holding tabs, newlines and quotes (one line each in TSV)."""
+    memory = ox.Store()
+    p = ox.NamedNode("http://example.org/p")
+    memory.extend(ox.Quad(ox.NamedNode(f"http://example.org/s{i:05d}"), p,
+                          ox.Literal(f"row {i}\n\t\"{i}\"", language="en")) for i in range(30_000))
+    return memory
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml",
+                                        "text/tab-separated-values"])
+@pytest.mark.parametrize(("limit", "cap", "rows", "truncated"), [
+    (30_000, 10_000, 10_000, True), (10_000, 10_000, 10_000, False), (9_999, 10_000, 9_999, False), (0, 5, 0, False)])
+def test_native_serialization_cuts_at_the_row_cap(many: ox.Store, media_type: str, limit: int, cap: int, rows: int,
+                                                   truncated: bool) -> None:
+    """The answer is written natively, over many buffer chunks, and cut at exactly ``cap`` rows."""
+    query = f"SELECT ?s ?o WHERE {{ ?s ?p ?o }} ORDER BY ?s LIMIT {limit}"
+    outcome = evaluate(many, request(query, media_type, max_rows=cap))
+    assert (outcome.rows, outcome.truncated) == (rows, truncated)
+    parsed = list(ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.from_media_type(media_type)))
+    assert len(parsed) == rows
+    if rows:
+        assert parsed[-1]["o"] == ox.Literal(f"row {rows - 1}\n\t\"{rows - 1}\"", language="en")
+
+
+@pytest.mark.parametrize("media_type", ["application/n-triples", "text/turtle", "application/n-quads"])
+def test_native_serialization_cuts_graphs_at_the_row_cap(many: ox.Store, media_type: str) -> None:
+    outcome = evaluate(many, request("CONSTRUCT WHERE { ?s ?p ?o }", media_type, max_rows=12_345))
+    assert (outcome.rows, outcome.truncated) == (12_345, True)
+    assert len(list(ox.parse(outcome.body, format=ox.RdfFormat.from_media_type(media_type)))) == 12_345
+
+
+def test_a_query_proven_cheap_runs_in_process_next_time(dist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedded = open_store(Settings(dist_dir=dist, query_timeout=1.0, query_workers=1, inline_query_ms=5_000))
+    assert isinstance(embedded, EmbeddedStore)
+    pooled: list[str] = []
+    real = embedded._pool_run
+    monkeypatch.setattr(embedded, "_pool_run", lambda job: pooled.append(job.query.text) or real(job))
+    try:
+        first = embedded.execute(request("ASK { ?s ?p ?o }"))
+        again = embedded.execute(request("ASK { ?s ?p ?o }", "text/csv"))  # the same work, another format
+        other = embedded.execute(request("ASK { ?s ?s ?s }"))
+        assert pooled == ["ASK { ?s ?p ?o }", "ASK { ?s ?s ?s }"]
+        assert json.loads(first.body)["boolean"] is True and again.body.strip() == b"true"
+        assert json.loads(other.body)["boolean"] is False
+    finally:
+        embedded.close()
+
+
+def test_a_query_over_the_inline_budget_stays_in_the_killable_pool(dist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedded = open_store(Settings(dist_dir=dist, query_timeout=1.0, query_workers=1, inline_query_ms=0.000_001))
+    assert isinstance(embedded, EmbeddedStore)
+    pooled: list[str] = []
+    real = embedded._pool_run
+    monkeypatch.setattr(embedded, "_pool_run", lambda job: pooled.append(job.query.text) or real(job))
+    try:
+        for _ in range(3):
+            embedded.execute(request("ASK { ?s ?p ?o }"))
+        assert len(pooled) == 3
+        with pytest.raises(QueryTimeout):  # and the time limit still holds
+            embedded.execute(request(SLOW))
+    finally:
+        embedded.close()
