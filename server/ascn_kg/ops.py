@@ -77,11 +77,11 @@ class Ops:
             outcome = "cached"
         if has_request_context():
             environ = request.environ
-            client = environ.get("REMOTE_ADDR") if client is None else client
-            user_agent = environ.get("HTTP_USER_AGENT") if user_agent is None else user_agent
             if _PENDING in environ:  # written once the response has been sent
-                queue_query(environ, outcome, duration_s, rows, query, reason, truncated, error)
+                queue_query(environ, outcome, duration_s, rows, query, reason, truncated, error,
+                            client=client, user_agent=user_agent)
                 return
+            client, user_agent = requester(environ, client, user_agent)
         self.write_query(outcome, duration_s, rows, query, client, reason, truncated, user_agent,
                          error, time.time())
 
@@ -167,14 +167,24 @@ class Ops:
             log.exception("writing request metrics or query log failed")
 
 
+def requester(environ: dict[str, Any], client: str | None, user_agent: str | None) -> tuple[Any, Any]:
+    """The client address and user agent to log: the given ones, else the request's."""
+    return (environ.get("REMOTE_ADDR") if client is None else client,
+            environ.get("HTTP_USER_AGENT") if user_agent is None else user_agent)
+
+
 def queue_query(
     environ: dict[str, Any], outcome: str, duration_s: float, rows: int | None, query: str,
     reason: str | None = None, truncated: bool = False, error: BaseException | None = None,
+    *, client: str | None = None, user_agent: str | None = None,
 ) -> None:
-    """Keep a query's log entry with its WSGI request, to be written by :meth:`Ops.finish`."""
+    """Keep a query's log entry with its WSGI request, to be written by :meth:`Ops.finish`.
+
+    ``client`` and ``user_agent`` default to the request's.
+    """
+    client, user_agent = requester(environ, client, user_agent)
     environ.setdefault(_PENDING, []).append(
-        (outcome, duration_s, rows, query, environ.get("REMOTE_ADDR"), reason, truncated,
-         environ.get("HTTP_USER_AGENT"), error, time.time()))
+        (outcome, duration_s, rows, query, client, reason, truncated, user_agent, error, time.time()))
 
 
 def record_query(
