@@ -60,7 +60,8 @@ def test_the_server_starts_and_answers(dist: Path) -> None:
         assert json.load(r) == {"head": {}, "boolean": True}
 
 
-ASK = "GET /sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\nHost: t\r\nAccept: application/sparql-results+json\r\n\r\n"
+ASK = ("GET /sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\nHost: t\r\n"
+       "Accept: application/sparql-results+json\r\n\r\n")
 TRUE = b'{"head":{},"boolean":true}'
 
 
