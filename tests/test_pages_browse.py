@@ -33,6 +33,7 @@ def svg_of(page: str, css_class: str) -> ElementTree.Element:
 
 def test_home_counts_what_the_dataset_holds(client: FlaskClient) -> None:
     page = html(client, "/")
+    assert "<title>The ASEAN Smart Cities Network knowledge graph — ASCN-KG</title>" in page
     assert "<strong>10</strong> <span>member states</span>" in page
     assert "<strong>26</strong> <span>pilot cities</span>" in page
     for link in ("/cities", "/states", "/typology", "/governance", "/query", "/download/", "/def/ascn"):

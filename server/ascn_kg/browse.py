@@ -107,7 +107,7 @@ def home_context(lang: str) -> dict[str, Any]:
               for k, url in (("states", "/states"), ("cities", "/cities"), ("people", "/people"),
                              ("projects", "/projects"), ("focus_areas", "/projects"),
                              ("organisations", "/governance"), ("events", "/timeline"), ("notes", None))]
-    return {"title": t("site"), "counts": counts, "triples": stats["triples"], "graphs": stats["graphs"],
+    return {"title": t("tagline"), "counts": counts, "triples": stats["triples"], "graphs": stats["graphs"],
             "version": store().version()}
 
 
