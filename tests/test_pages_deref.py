@@ -76,6 +76,8 @@ def test_q_values_choose_the_format(client: FlaskClient) -> None:
         "*/*": "/page/city/kuala-lumpur",
         "text/*": "/page/city/kuala-lumpur",
         "application/*;q=0.9, text/html;q=0.2": ".nt",
+        "application/json": ".jsonld",  # generic JSON means JSON-LD for data
+        "application/xml": ".rdf",
     }
     for accept, ending in cases.items():
         answer = client.get("/id/city/kuala-lumpur", headers={"Accept": accept})

@@ -62,6 +62,9 @@ FORMAT_NAMES: dict[str, str] = {f.name: f.media_type for f in RESULT_FORMATS + G
 }
 # What generic names mean for a graph (CONSTRUCT/DESCRIBE): SPARQLWrapper sends these.
 GRAPH_NAMES: dict[str, str] = {"json": "application/ld+json", "xml": "application/rdf+xml"}
+# ... and generic media types, when the answer is a graph (an entity's data, CONSTRUCT).
+GRAPH_ALIASES: dict[str, str] = {"application/json": "application/ld+json",
+                                 "application/xml": "application/rdf+xml", "text/xml": "application/rdf+xml"}
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,12 @@ class MediaRange:
     type: str
     subtype: str
     q: float
+    as_graph: str | None = None  # what the range means when a graph is offered (GRAPH_ALIASES)
 
     def specificity(self, media_type: str) -> int:
         """-1 if this range does not match ``media_type``, else 0 (*/*), 1 (type/*) or 2."""
+        if media_type == self.as_graph:
+            return 2
         main, _, sub = media_type.partition("/")
         if self.type == "*":
             return 0
@@ -101,9 +107,10 @@ def parse_accept(header: str) -> tuple[MediaRange, ...]:
                     q = min(max(float(value.strip()), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
-        media = ALIASES.get(f"{main}/{sub}", f"{main}/{sub}")
+        named = f"{main}/{sub}"
+        media = ALIASES.get(named, named)
         main, _, sub = media.partition("/")
-        ranges.append(MediaRange(main, sub, q))
+        ranges.append(MediaRange(main, sub, q, GRAPH_ALIASES.get(named)))
     return tuple(ranges)
 
 
