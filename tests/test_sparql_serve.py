@@ -106,3 +106,30 @@ def test_serve_uses_the_lingering_gthread_worker() -> None:
     worker = argv[argv.index("--worker-class") + 1]
     module, name = worker.rsplit(".", 1)
     assert getattr(__import__(module, fromlist=[name]), name) is LingeringThreadWorker
+
+
+def test_files_and_continued_uploads_arrive_whole_through_the_worker(built, tmp_path: Path) -> None:
+    """Responses leave in one write, except files (sendfile) and ``100 Continue``, which keep their order."""
+    import http.client
+
+    with running_server(built.dist, workers=1, permalink_dir=tmp_path / "links") as base:
+        port = int(base.rsplit(":", 1)[1])
+        expected = (built.dist / "ascn.nt").read_bytes()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(2):  # twice on one connection: the file, then the next answer, in order
+            connection.request("GET", "/download/ascn.nt")
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == expected
+            connection.request("GET", "/sparql?query=ASK%7B%7D", headers={"Accept": "application/sparql-results+json"})
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == TRUE
+        connection.close()
+        body = b"query=" + b"ASK%7B%7D"
+        head = (f"POST /sparql HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Accept: application/sparql-results+json\r\nExpect: 100-continue\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(head)
+            assert sock.recv(64).startswith(b"HTTP/1.1 100 Continue")
+            sock.sendall(body)
+            assert read_responses(sock, 1) == [TRUE]
