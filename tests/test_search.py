@@ -156,3 +156,16 @@ def test_search_and_paging_on_a_large_graph_through_http(tmp_path_factory: pytes
         with urllib.request.urlopen(f"{base}/{hub}?in=3", timeout=30) as response:
             page = response.read().decode()
         assert "Showing 201–300 of" in page
+
+
+def test_a_damaged_or_unversioned_index_file_is_rebuilt_not_trusted(tmp_path) -> None:
+    import pickle
+
+    from ascn_kg.label_index import load_index, save_index
+
+    path = tmp_path / "index.pickle"
+    for junk in ([1, 2], "text", b"\x80\x05garbage"):
+        path.write_bytes(junk if isinstance(junk, bytes) else pickle.dumps(junk))
+        assert load_index(path, "v1") is None
+    save_index(synthetic_index(100), path, "")
+    assert load_index(path, "") is None  # an unknown dataset version matches nothing

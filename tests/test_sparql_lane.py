@@ -141,3 +141,49 @@ def test_browsers_services_descriptions_and_updates_still_reach_flask(app):
         assert update.status_code == 400 and "read-only" in update.get_data(as_text=True)
     with client.get(URL + "&query=" + quote("ASK {}")) as two:
         assert two.status_code == 400
+
+
+def test_a_replayed_304_is_the_same_as_a_first_304(app):
+    client = app.test_client()
+    with client.get(URL, headers=JSON) as first:
+        tag = first.headers["ETag"]
+    conditional = {**JSON, "If-None-Match": tag}
+    fresh_app = create_app({"dist_dir": app.config["SETTINGS"].dist_dir, "result_cache_size": 0,
+                            "permalink_dir": app.config["SETTINGS"].permalink_dir})
+    with fresh_app.test_client().get(URL, headers=conditional) as planned:  # nothing to replay there
+        assert planned.status_code == 304
+    with client.get(URL, headers=conditional) as replayed:
+        assert replayed.status_code == 304
+    assert comparable(replayed.headers) == comparable(planned.headers)
+    assert "X-ASCN-Rows" not in replayed.headers and "Content-Type" not in replayed.headers
+
+
+def test_volatile_queries_are_evaluated_every_time_and_never_cached(app):
+    client = app.test_client()
+    url = "/sparql?query=" + quote("SELECT (STRUUID() AS ?u) WHERE {}")
+    bodies = []
+    for _ in range(3):
+        with client.get(url, headers=JSON) as response:
+            assert response.status_code == 200
+            assert "ETag" not in response.headers
+            assert response.headers["Cache-Control"] == "no-cache"
+            bodies.append(response.data)
+    assert len(set(bodies)) == 3
+
+
+def test_a_serializer_failure_is_a_clean_500_in_every_path(app):
+    """A term JSON-LD cannot write (an RDF 1.2 triple term): the same 500 whether the query
+    runs in the pool or in-process (after N-Triples proved it cheap)."""
+    client = app.test_client()
+    query = "CONSTRUCT { <urn:a> <urn:b> <<( <urn:a> <urn:b> <urn:c> )>> } WHERE {}"
+    url = "/sparql?query=" + quote(query)
+    for accept in ("application/n-triples", "application/n-triples", "application/ld+json",
+                   "application/ld+json"):
+        with client.get(url, headers={"Accept": accept}) as response:
+            if accept == "application/n-triples":
+                assert response.status_code == 200
+                continue
+            assert response.status_code == 500
+            assert response.mimetype == "text/plain"
+            assert "JSON-LD" in response.get_data(as_text=True)
+            assert response.headers["Access-Control-Allow-Origin"] == "*"

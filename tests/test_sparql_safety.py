@@ -262,3 +262,20 @@ def test_nothing_the_gate_passes_reaches_a_service(before, after, glue, target) 
         return
     except OSError as error:
         assert "port 9" not in str(error), f"SERVICE reached past the gate: {query!r}"
+
+
+@pytest.mark.parametrize(("query", "volatile"), [
+    ("SELECT (RAND() AS ?r) {}", True),
+    ("SELECT * { ?s ?p ?o FILTER(SECONDS(now()) < 30) }", True),
+    ("SELECT ?x { BIND(1+rand() AS ?x) }", True),
+    ("SELECT (STRUUID() AS ?u) (UUID() AS ?v) {}", True),
+    ("CONSTRUCT { ?s <urn:p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }", True),
+    ('SELECT * { ?s <http://x/RAND> "NOW()" } # RAND()', False),
+    ("PREFIX now: <urn:x:> SELECT * { ?s now:rand ?o }", False),
+    ("ASK {}", False),
+])
+def test_volatile_functions_are_noticed(query: str, volatile: bool) -> None:
+    """A query calling RAND, NOW, UUID, STRUUID or BNODE is neither cached nor run in-process."""
+    checked = check(query, Limits())
+    assert checked.volatile is volatile
+    assert checked.repeatable is not volatile

@@ -234,6 +234,8 @@ def load_index(path: Path, version: str) -> LabelIndex | None:
     """The index saved for ``version`` at ``path``; None when missing, stale or unreadable."""
     try:
         state = _DataOnly(io.BytesIO(path.read_bytes())).load()
+        if not version or not isinstance(state, dict):
+            return None
         if state.get("format") != FORMAT or state.get("version") != version:
             return None
         index = LabelIndex.__new__(LabelIndex)
@@ -246,7 +248,7 @@ def load_index(path: Path, version: str) -> LabelIndex | None:
         for name in ("label_pos", "word_pos"):
             setattr(index, name, [_array("q", raw) for raw in state[name]])
         index.ids = {iri: i for i, iri in enumerate(index.entities)}
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as error:
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError, AttributeError) as error:
         if not isinstance(error, FileNotFoundError):
             log.warning("search index at %s is unreadable (%s); building it again", path, error)
         return None

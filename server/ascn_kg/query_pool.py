@@ -65,7 +65,7 @@ def worker_main(conn: Connection, store_dir: str) -> None:
     """A worker's loop: open the store, then answer requests until the pipe closes."""
     import pyoxigraph
 
-    from .store_embedded import evaluate
+    from .store_embedded import evaluate_safely
 
     exit_with_parent()
     try:
@@ -81,11 +81,9 @@ def worker_main(conn: Connection, store_dir: str) -> None:
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, Any] = ("ok", evaluate(store, request))
-        except StoreError as error:
+            reply: tuple[str, Any] = ("ok", evaluate_safely(store, request))
+        except StoreError as error:  # every failure: an evaluator error must not kill the worker
             reply = ("error", error)
-        except Exception as error:  # an unexpected evaluator error must not kill the worker
-            reply = ("error", QueryFailed(f"{type(error).__name__}: {error}"))
         conn.send(reply)
 
 

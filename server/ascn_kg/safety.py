@@ -27,6 +27,9 @@ UPDATE_MESSAGE = "SPARQL Update is not accepted here: this endpoint is read-only
 # 7,500 ``+`` in a row crash pyoxigraph 0.5.13 within the default length limit).
 CHAIN_TOKENS = frozenset({"+", "*", "/", "|", "||", "&&", "!", "UNION", "MINUS", "OPTIONAL", "-"})
 OPENERS = {"{": "}", "(": ")", "[": "]"}
+# Functions whose value changes from one evaluation to the next: a query calling one can
+# neither be cached nor trusted to cost the same twice.
+VOLATILE_FUNCTIONS = ("RAND", "NOW", "UUID", "STRUUID", "BNODE")
 
 _TOKEN = re.compile(
     r"""
@@ -88,6 +91,13 @@ class CheckedQuery:
     form: str
     services: tuple[str, ...] = ()
     has_dataset: bool = False  # FROM / FROM NAMED in the query itself
+    volatile: bool = False  # calls RAND, NOW, UUID, STRUUID or BNODE (conservatively: names them)
+
+    @property
+    def repeatable(self) -> bool:
+        """Whether another evaluation gives the same answer at the same cost (no volatile
+        function, no remote service)."""
+        return not self.volatile and not self.services
 
 
 def check(text: str, limits: Limits) -> CheckedQuery:
@@ -121,7 +131,7 @@ def _check(text: str, limits: Limits) -> CheckedQuery:
         raise QueryRefused(
             "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue"
         )
-    return CheckedQuery(text, scan.form, tuple(scan.services), scan.has_dataset)
+    return CheckedQuery(text, scan.form, tuple(scan.services), scan.has_dataset, scan.volatile)
 
 
 def where_group(text: str) -> int:
@@ -169,6 +179,7 @@ class _Scan:
         self.prefixes: dict[str, str] = {}
         self.previous: tuple[str, str] = ("", "")
         self.has_dataset = False
+        self.volatile = False
 
     def refuse(self, message: str, offset: int, reason: str = "other") -> None:
         raise QueryRefused(f"{message} (at {position(self.text, offset)})", 400, reason)
@@ -236,7 +247,9 @@ class _Scan:
                 return
             if colon:
                 continue
-            elif keyword == "FROM":
+            if any(name in keyword for name in VOLATILE_FUNCTIONS):  # also glued: 1+RAND()
+                self.volatile = True
+            if keyword == "FROM":
                 self.has_dataset = True
             elif keyword == "PREFIX" and self.form is None:
                 self.prefix(tokens)

@@ -228,7 +228,7 @@ def plan_query(
         _prefixes(settings.base_iri),
     )
     tag = None
-    if store.version():
+    if store.version() and checked.repeatable:  # a NOW() or RAND() answer is never reused
         tag = etag_for(checked.text, media_type, job.default_graphs, job.named_graphs,
                        job.max_rows, app=app)
     return Plan(checked, media_type, job, tag)
@@ -283,12 +283,13 @@ def run_cached(store: Store, job: QueryRequest, app: Any = None) -> tuple[QueryO
     cache: ResultCache = (app or current_app).extensions["ascn_result_cache"]
     version = store.version()
     key = (version, job)
-    if version:
+    reusable = bool(version) and job.query.repeatable
+    if reusable:
         hit = cache.get(key)
         if hit is not None:
             return hit, True
     outcome = store.execute(job)
-    if version:
+    if reusable:
         cache.put(key, outcome, len(outcome.body))
     return outcome, False
 

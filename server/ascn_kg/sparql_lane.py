@@ -43,11 +43,9 @@ from .sparql import (
     require_store,
     run_cached,
 )
-from .sparql_request import ProtocolError, decode_form
-from .store import StoreError
+from .sparql_request import decode_form
 
 PATH = ROUTE = "/sparql"
-DROPPED_ON_304 = frozenset({"content-type", "content-length"})
 CORS = tuple(CORS_HEADERS.items())
 PLAN_CACHE_SIZE, PLAN_CACHE_BYTES = 2048, 32_000_000
 
@@ -64,6 +62,13 @@ class Answer:
     truncated: bool
     cached: bool  # the store's answer came from a cache
     etag: str | None
+    common: list[tuple[str, str]]  # the headers its 304 repeats
+
+
+def not_modified_answer(query: str, common: list[tuple[str, str]]) -> Answer:
+    """The 304 to a request whose client has the answer: its common headers, no body."""
+    return Answer("304 NOT MODIFIED", [*common, *security_headers("", 304)], b"", query, None, False, True,
+                  None, common)
 
 
 class _Sent:
@@ -100,7 +105,7 @@ class SparqlLane:
         if answer is None:
             try:
                 answer = self.answer(environ)
-            except (QueryRefused, ProtocolError, StoreError) as error:
+            except Exception as error:  # refusals, store errors, and any bug: the view reports it
                 environ[LANE_ERROR] = error
             if answer is None:
                 return self.wsgi_app(environ, start_response)
@@ -115,14 +120,13 @@ class SparqlLane:
             return None
         plan, common = planned
         if not_modified(plan, "GET", environ.get("HTTP_IF_NONE_MATCH")):
-            headers = [*common, *security_headers("", 304)]
-            return Answer("304 NOT MODIFIED", headers, b"", plan.checked.text, None, False, True, None)
+            return not_modified_answer(plan.checked.text, common)
         outcome, cached = run_cached(require_store(self.flask_app), plan.job, self.flask_app)
         headers = [("Content-Type", get_content_type(plan.media_type, "utf-8")),
                    ("Content-Length", str(len(outcome.body))), *outcome_headers(outcome), *common,
                    *security_headers(plan.media_type, 200)]
         return Answer("200 OK", headers, outcome.body, plan.checked.text, outcome.rows, outcome.truncated,
-                      cached, plan.etag)
+                      cached, plan.etag, common)
 
     def planned(self, environ: dict[str, Any]) -> tuple[Plan, list[tuple[str, str]]] | None:
         """The request's plan and the headers every answer to it carries (None: for Flask).
@@ -153,13 +157,11 @@ class SparqlLane:
     def send(self, answer: Answer, replayed: bool, environ: dict[str, Any], start_response: Callable[..., Any],
              started: float) -> Iterable[bytes]:
         """Send ``answer`` (a 304 when it is a replay the client already has)."""
-        status, headers, chunks = answer.status, answer.headers, [answer.body]
         if replayed and etag_matches(answer.etag, environ.get("HTTP_IF_NONE_MATCH")):
-            status = "304 NOT MODIFIED"
-            headers = [(k, v) for k, v in headers if k.lower() not in DROPPED_ON_304]
-            chunks = []
-        start_response(status, headers)
-        code = int(status.split(" ", 1)[0])
+            answer = not_modified_answer(answer.query, answer.common)
+        start_response(answer.status, answer.headers)
+        code = int(answer.status.split(" ", 1)[0])
+        chunks = [answer.body] if answer.body else []
 
         def done() -> None:
             ops: Ops | None = self.flask_app.extensions.get(EXTENSION_KEY)

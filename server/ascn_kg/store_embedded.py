@@ -4,10 +4,12 @@ In-process ``select``/``ask``/``construct`` for cheap internal queries; public q
 (``execute``) go to a killable pool of worker processes, which call :func:`evaluate`.
 
 A public query whose cost is unknown always runs in the pool, where the time limit can
-stop it. A query the pool answered within ``inline_query_ms`` is remembered (by its text
-and dataset parameters) and later runs in-process, saving the round trip: the store is
-read-only, so the same query does the same work again and cannot come near the limit.
-If such a run ever takes longer than that budget, the query goes back to the pool.
+stop it. A request the pool answered within ``inline_query_ms`` is remembered (query
+text, dataset parameters, format and row cap) and later runs in-process, saving the
+round trip: the store is read-only, so the same request does the same work again and
+cannot come near the limit. Queries that call volatile functions (``RAND``, ``NOW`` …)
+or a remote service never run in-process: their cost can change between runs. If an
+in-process run ever takes longer than the budget, the request goes back to the pool.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .store import (
     QueryOutcome,
     QueryRequest,
     QuerySyntaxError,
+    StoreError,
     StoreMissing,
     bind_values,
     one_line,
@@ -60,7 +63,7 @@ class EmbeddedStore:
         self._pool: Any = None
         self._pool_lock = threading.Lock()
         self._inline_s = settings.inline_query_ms / 1000
-        self._proven: OrderedDict[tuple[Any, ...], None] = OrderedDict()  # known-cheap queries
+        self._proven: OrderedDict[QueryRequest, None] = OrderedDict()  # known-cheap requests
         self._proven_lock = threading.Lock()
 
     def version(self) -> str:
@@ -99,11 +102,12 @@ class EmbeddedStore:
 
     def execute(self, request: QueryRequest) -> QueryOutcome:
         """Evaluate a public query: in the killable pool, or in-process once proven cheap."""
-        key = (request.query.text, request.default_graphs, request.named_graphs, request.max_rows)
-        inline = self._inline_s > 0 and key in self._proven
+        if not request.query.repeatable:  # its cost can change from one run to the next
+            return self._pool_run(request)
+        inline = self._inline_s > 0 and request in self._proven
         started = time.perf_counter()
-        outcome = evaluate(self._store, request) if inline else self._pool_run(request)
-        self._remember(key, time.perf_counter() - started <= self._inline_s)
+        outcome = evaluate_safely(self._store, request) if inline else self._pool_run(request)
+        self._remember(request, time.perf_counter() - started <= self._inline_s)
         return outcome
 
     def _pool_run(self, request: QueryRequest) -> QueryOutcome:
@@ -115,8 +119,8 @@ class EmbeddedStore:
                 self._pool = QueryPool(self._root / "store", s.query_workers, s.query_timeout)
         return self._pool.run(request)
 
-    def _remember(self, key: tuple[Any, ...], cheap: bool) -> None:
-        """Keep (at most 4,096) queries proven cheap; forget one that was not."""
+    def _remember(self, key: QueryRequest, cheap: bool) -> None:
+        """Keep (at most 4,096) requests proven cheap; forget one that was not."""
         if self._inline_s <= 0:
             return
         with self._proven_lock:
@@ -133,6 +137,16 @@ class EmbeddedStore:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+def evaluate_safely(store: ox.Store, request: QueryRequest) -> QueryOutcome:
+    """:func:`evaluate`, with any failure reported as a :class:`StoreError` (never a crash)."""
+    try:
+        return evaluate(store, request)
+    except StoreError:
+        raise
+    except Exception as error:  # e.g. a serializer refusing a term (JSON-LD and RDF 1.2)
+        raise QueryFailed(f"{type(error).__name__}: {one_line(error)}") from error
 
 
 def evaluate(store: ox.Store, request: QueryRequest) -> QueryOutcome:
