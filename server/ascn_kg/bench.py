@@ -266,6 +266,31 @@ def our_server(
             stop(process)
 
 
+@contextlib.contextmanager
+def floor_server(dist: Path, workers: int = 2) -> Iterator[Server]:
+    """gunicorn with our worker class over :mod:`ascn_kg.bench_floor` (bare pyoxigraph)."""
+    from .gunicorn_worker import LingeringThreadWorker
+    from .serve import GUNICORN_THREADS
+
+    with tempfile.TemporaryDirectory(prefix="ascn-bench-floor-") as scratch:
+        port = free_port()
+        worker = f"{LingeringThreadWorker.__module__}.{LingeringThreadWorker.__name__}"
+        argv = [sys.executable, "-m", "gunicorn", "--worker-class", worker, "--threads", str(GUNICORN_THREADS),
+                "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "ascn_kg.bench_floor:app"]
+        env = os.environ | {"ASCN_KG_FLOOR_STORE": str(dist.resolve() / "store")}
+        log = Path(scratch) / "floor.log"
+        base = f"http://127.0.0.1:{port}"
+        started = time.perf_counter()
+        with log.open("wb") as sink:
+            process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env,
+                                       start_new_session=True, cwd=scratch)
+        try:
+            wait_ready(base, "/sparql?query=ASK%7B%7D", process, log, START_TIMEOUT)
+            yield Server("floor", base, process, "/sparql", time.perf_counter() - started, log)
+        finally:
+            stop(process)
+
+
 def oxigraph_binary() -> str | None:
     """The ``oxigraph`` server binary (next to this Python, or on PATH), or None."""
     beside = Path(sys.executable).with_name("oxigraph")
@@ -525,6 +550,8 @@ def bench_dataset(
               "log_level": "WARNING"}
     rss: dict[str, int] = {}
     rates: dict[str, float] = {}
+    with floor_server(dist, options.workers) as floor:
+        _run_queries(floor, queries, options, results, "floor")
     with our_server(dist, result_cache_size=0, **common) as ours:
         _run_queries(ours, queries, options, results, "off")
         rates["ours (cache off)"] = _throughput(ours, queries, options)
@@ -627,6 +654,15 @@ def _report_targets(report: Report, label: str, results: dict[str, dict[str, Tim
         report.add(Row(label, f"median latency / Oxigraph's, cache {mode} ({scope})", summary, "", "",
                        f"<= {limit:.2f}x", verdict(judged <= limit)))
         report.raw[f"{label}.latency_ratios.{mode}"] = ratios
+    floor = {name: (got["off"].median_ms / got["floor"].median_ms, got["floor"].median_ms / got["oxigraph"].median_ms)
+             for name, got in results.items() if {"off", "floor", "oxigraph"} <= got.keys()}
+    if floor:
+        report.add(Row(label, "cache off: ours / bare pyoxigraph in gunicorn (the stack's floor)",
+                       f"geomean {geomean([a for a, _ in floor.values()]):.2f}x", "", "", "info"))
+        report.add(Row(label, "bare pyoxigraph in gunicorn / Oxigraph server",
+                       f"geomean {geomean([b for _, b in floor.values()]):.2f}x, worst "
+                       f"{max(b for _, b in floor.values()):.2f}x", "", "", "info"))
+        report.raw[f"{label}.floor_ratios"] = floor
     if big:
         return
     for mode, key in (("off", "ours (cache off)"), ("on", "ours (cache on)")):
