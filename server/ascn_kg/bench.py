@@ -552,6 +552,7 @@ def bench_dataset(
     rates: dict[str, float] = {}
     with floor_server(dist, options.workers) as floor:
         _run_queries(floor, queries, options, results, "floor")
+        rates["floor"] = _throughput(floor, queries, options)
     with our_server(dist, result_cache_size=0, **common) as ours:
         _run_queries(ours, queries, options, results, "off")
         rates["ours (cache off)"] = _throughput(ours, queries, options)
@@ -663,6 +664,10 @@ def _report_targets(report: Report, label: str, results: dict[str, dict[str, Tim
                        f"geomean {geomean([b for _, b in floor.values()]):.2f}x, worst "
                        f"{max(b for _, b in floor.values()):.2f}x", "", "", "info"))
         report.raw[f"{label}.floor_ratios"] = floor
+    if rates.get("floor") and rates.get("oxigraph"):
+        report.add(Row(label, "throughput: bare pyoxigraph in gunicorn / Oxigraph server",
+                       f"{rates['floor'] / rates['oxigraph']:.2f}x ({rates['floor']:.0f} req/s)",
+                       f"{rates['oxigraph']:.0f} req/s", "", "info"))
     if big:
         return
     for mode, key in (("off", "ours (cache off)"), ("on", "ours (cache on)")):
