@@ -96,6 +96,14 @@ def _warm(app: Flask) -> None:
         log.exception("building the search index in the background failed")
 
 
+WARM_DELAY_S = 1.0  # let the process start answering before loading the index
+
+
 def init_app(app: Flask) -> None:
-    """Build the label index in the background as soon as the app exists (one per process)."""
-    threading.Thread(target=_warm, args=(app,), name="ascn-search-index", daemon=True).start()
+    """Load (or build) the label index in the background, shortly after the app starts.
+
+    A search arriving before that loads it itself (the other requests never wait for it).
+    """
+    timer = threading.Timer(WARM_DELAY_S, _warm, args=(app,))
+    timer.name, timer.daemon = "ascn-search-index", True
+    timer.start()
