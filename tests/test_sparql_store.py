@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -206,13 +207,22 @@ def test_native_serialization_cuts_graphs_at_the_row_cap(many: ox.Store, media_t
     assert len(list(ox.parse(outcome.body, format=ox.RdfFormat.from_media_type(media_type)))) == 12_345
 
 
-def test_a_query_proven_cheap_runs_in_process_next_time(dist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    embedded = open_store(Settings(dist_dir=dist, query_timeout=1.0, query_workers=1, inline_query_ms=5_000))
+@contextlib.contextmanager
+def pool_watched(dist: Path, monkeypatch: pytest.MonkeyPatch, inline_ms: float) -> Iterator[tuple[EmbeddedStore, list]]:
+    """An embedded store and the list of query texts it sends to its pool."""
+    embedded = open_store(Settings(dist_dir=dist, query_timeout=1.0, query_workers=1, inline_query_ms=inline_ms))
     assert isinstance(embedded, EmbeddedStore)
     pooled: list[str] = []
     real = embedded._pool_run
     monkeypatch.setattr(embedded, "_pool_run", lambda job: pooled.append(job.query.text) or real(job))
     try:
+        yield embedded, pooled
+    finally:
+        embedded.close()
+
+
+def test_a_query_proven_cheap_runs_in_process_next_time(dist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pool_watched(dist, monkeypatch, 5_000) as (embedded, pooled):
         first = embedded.execute(request("ASK { ?s ?p ?o }"))
         again = embedded.execute(request("ASK { ?s ?p ?o }"))  # in-process now
         xml = embedded.execute(request("ASK { ?s ?p ?o }", "application/sparql-results+xml"))  # unproven format
@@ -224,21 +234,12 @@ def test_a_query_proven_cheap_runs_in_process_next_time(dist: Path, monkeypatch:
         assert first.body == again.body and json.loads(first.body)["boolean"] is True
         assert b"<boolean>true</boolean>" in xml.body
         assert json.loads(other.body)["boolean"] is False
-    finally:
-        embedded.close()
 
 
 def test_a_query_over_the_inline_budget_stays_in_the_killable_pool(dist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    embedded = open_store(Settings(dist_dir=dist, query_timeout=1.0, query_workers=1, inline_query_ms=0.000_001))
-    assert isinstance(embedded, EmbeddedStore)
-    pooled: list[str] = []
-    real = embedded._pool_run
-    monkeypatch.setattr(embedded, "_pool_run", lambda job: pooled.append(job.query.text) or real(job))
-    try:
+    with pool_watched(dist, monkeypatch, 0.000_001) as (embedded, pooled):
         for _ in range(3):
             embedded.execute(request("ASK { ?s ?p ?o }"))
         assert len(pooled) == 3
         with pytest.raises(QueryTimeout):  # and the time limit still holds
             embedded.execute(request(SLOW))
-    finally:
-        embedded.close()

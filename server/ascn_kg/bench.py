@@ -237,13 +237,30 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
+def _launched(name: str, argv: Callable[[int], list[str]], scratch: str, probe: str, sparql_path: str,
+              env: dict[str, str] | None = None, timeout: float = START_TIMEOUT) -> Iterator[Server]:
+    """Start ``argv(port)`` on a free loopback port, wait for ``probe`` to answer, stop it after."""
+    port = free_port()
+    log = Path(scratch) / f"{name}.log"
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(argv(port), env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                   start_new_session=True, cwd=scratch)
+    try:
+        wait_ready(base, probe, process, log, timeout)
+        yield Server(name, base, process, sparql_path, time.perf_counter() - started, log)
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
 def our_server(
     dist: Path, workers: int = 2, app: str = "ascn_kg:create_app()", timeout: float = START_TIMEOUT,
     **settings: Any,
 ) -> Iterator[Server]:
     """Our server (``python -m ascn_kg.serve``, gunicorn) over ``dist``, on a free port."""
     with tempfile.TemporaryDirectory(prefix="ascn-bench-") as scratch:
-        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASCN_KG_")}
         env.update({f"ASCN_KG_{k.upper()}": str(v) for k, v in settings.items()})
         env.setdefault("ASCN_KG_PERMALINK_DIR", str(Path(scratch) / "permalinks"))
@@ -251,19 +268,13 @@ def our_server(
         os.mkdir(env["PROMETHEUS_MULTIPROC_DIR"])
         tests = PROJECT_ROOT / "tests"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tests), env.get("PYTHONPATH")]))
-        argv = [sys.executable, "-m", "ascn_kg.serve", "--app", app, "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(workers), "--dist-dir", str(dist)]
-        log = Path(scratch) / "server.log"
-        base = f"http://127.0.0.1:{port}"
-        started = time.perf_counter()
-        with log.open("wb") as sink:
-            process = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                       start_new_session=True, cwd=scratch)
-        try:
-            wait_ready(base, "/readyz", process, log, timeout)
-            yield Server("ours", base, process, "/sparql", time.perf_counter() - started, log)
-        finally:
-            stop(process)
+
+        def argv(port: int) -> list[str]:
+            return [sys.executable, "-m", "ascn_kg.serve", "--app", app, "--host", "127.0.0.1",
+                    "--port", str(port), "--workers", str(workers), "--dist-dir", str(dist)]
+
+        with _launched("ours", argv, scratch, "/readyz", "/sparql", env, timeout) as server:
+            yield server
 
 
 @contextlib.contextmanager
@@ -272,23 +283,16 @@ def floor_server(dist: Path, workers: int = 2) -> Iterator[Server]:
     from .gunicorn_worker import LingeringThreadWorker
     from .serve import GUNICORN_THREADS
 
-    with tempfile.TemporaryDirectory(prefix="ascn-bench-floor-") as scratch:
-        port = free_port()
-        worker = f"{LingeringThreadWorker.__module__}.{LingeringThreadWorker.__name__}"
-        argv = [sys.executable, "-m", "gunicorn", "--worker-class", worker, "--threads", str(GUNICORN_THREADS),
+    worker = f"{LingeringThreadWorker.__module__}.{LingeringThreadWorker.__name__}"
+
+    def argv(port: int) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--worker-class", worker, "--threads", str(GUNICORN_THREADS),
                 "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "ascn_kg.bench_floor:app"]
-        env = os.environ | {"ASCN_KG_FLOOR_STORE": str(dist.resolve() / "store")}
-        log = Path(scratch) / "floor.log"
-        base = f"http://127.0.0.1:{port}"
-        started = time.perf_counter()
-        with log.open("wb") as sink:
-            process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env,
-                                       start_new_session=True, cwd=scratch)
-        try:
-            wait_ready(base, "/sparql?query=ASK%7B%7D", process, log, START_TIMEOUT)
-            yield Server("floor", base, process, "/sparql", time.perf_counter() - started, log)
-        finally:
-            stop(process)
+
+    env = os.environ | {"ASCN_KG_FLOOR_STORE": str(dist.resolve() / "store")}
+    with (tempfile.TemporaryDirectory(prefix="ascn-bench-floor-") as scratch,
+          _launched("floor", argv, scratch, "/sparql?query=ASK%7B%7D", "/sparql", env) as server):
+        yield server
 
 
 def oxigraph_binary() -> str | None:
@@ -303,21 +307,14 @@ def oxigraph_server(dist: Path, timeout_s: int = 30) -> Iterator[Server]:
     binary = oxigraph_binary()
     if binary is None:
         raise RuntimeError("the oxigraph server binary is not installed (pip install oxigraph)")
-    with tempfile.TemporaryDirectory(prefix="ascn-bench-oxigraph-") as scratch:
-        port = free_port()
-        argv = [binary, "serve-read-only", "--location", str(dist / "store"),
+
+    def argv(port: int) -> list[str]:
+        return [binary, "serve-read-only", "--location", str(dist / "store"),
                 "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", str(timeout_s)]
-        log = Path(scratch) / "oxigraph.log"
-        base = f"http://127.0.0.1:{port}"
-        started = time.perf_counter()
-        with log.open("wb") as sink:
-            process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT,
-                                       start_new_session=True, cwd=scratch)
-        try:
-            wait_ready(base, "/query?query=ASK%7B%7D", process, log, START_TIMEOUT)
-            yield Server("oxigraph", base, process, "/query", time.perf_counter() - started, log)
-        finally:
-            stop(process)
+
+    with (tempfile.TemporaryDirectory(prefix="ascn-bench-oxigraph-") as scratch,
+          _launched("oxigraph", argv, scratch, "/query?query=ASK%7B%7D", "/query") as server):
+        yield server
 
 
 # --- workloads ----------------------------------------------------------------------------
