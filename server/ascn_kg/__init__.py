@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import Settings, load_settings
+from ascn_kg.config import Settings, load_settings
 
 __all__ = ["create_app"]
 
@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | Settings | None = None) -> Flask:
     )
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(settings.as_flask_config())
-    from . import web
+    from ascn_kg import app as web
 
     web.init_app(app, settings)
     return app

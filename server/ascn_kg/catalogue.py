@@ -343,7 +343,7 @@ def write_index(queries_dir: Path | str) -> Path:
 
 def main(argv: list[str] | None = None, out: IO[str] | None = None) -> int:
     """``python -m ascn_kg.catalogue [QUERIES_DIR]``: rewrite the index; 1 if a header is bad."""
-    from .config import Settings
+    from ascn_kg.config import Settings
 
     args = sys.argv[1:] if argv is None else argv
     queries_dir = Path(args[0]) if args else Settings().queries_dir

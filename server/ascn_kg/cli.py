@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from .catalogue import CatalogueError
-from .config import Settings, load_settings
-from .reason import InconsistentOntologyError
-from .tables import DataError
-from .validate import ShaclViolationError, ShapesError
+from ascn_kg.catalogue import CatalogueError
+from ascn_kg.config import Settings, load_settings
+from ascn_kg.build.reason import InconsistentOntologyError
+from ascn_kg.build.tables import DataError
+from ascn_kg.build.validate import ShaclViolationError, ShapesError
 
 EXIT_INVALID = 1
 EXIT_ENVIRONMENT = 2
@@ -69,7 +69,7 @@ def _checked(action):
 @click.pass_context
 def build(ctx: click.Context) -> None:
     """Convert, validate, reason and write dist/ (swapped in atomically)."""
-    from .build import build as run_build
+    from ascn_kg.build.pipeline import build as run_build
 
     settings = _settings(ctx)
     start = time.perf_counter()
@@ -87,7 +87,7 @@ def build(ctx: click.Context) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> None:
     """Run every check of the build without writing anything."""
-    from .build import assemble
+    from ascn_kg.build.pipeline import assemble
 
     settings = _settings(ctx)
     assembled = _checked(lambda: assemble(settings, report=click.echo))
@@ -108,7 +108,7 @@ def validate(ctx: click.Context) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout) -> None:
     """Serve the built graph under gunicorn (reload on SIGHUP after a new build)."""
-    from .serve import serve as run_server
+    from ascn_kg.ops.runner import serve as run_server
 
     settings = _settings(ctx).with_overrides(
         **{
@@ -132,7 +132,7 @@ def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout) -
 @click.pass_context
 def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
     """Load the built dataset, named graphs preserved, into a Graph Store Protocol endpoint."""
-    from .publish import publish as run_publish
+    from ascn_kg.build.publish import publish as run_publish
 
     settings = _settings(ctx)
     if not (settings.dist_dir / "ascn.trig").exists():
@@ -154,10 +154,10 @@ def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
 @click.pass_context
 def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None) -> None:
     """Run QUERY: a catalogue name (queries/NAME.rq), a query file, or the text of a query."""
-    from .catalogue import CatalogueError, UnknownQuery, query_text
-    from .querycli import run_query
-    from .safety import QueryRefused
-    from .store import BackendUnavailable, QuerySyntaxError, StoreError, StoreMissing
+    from ascn_kg.catalogue import CatalogueError, UnknownQuery, query_text
+    from ascn_kg.querycli import run_query
+    from ascn_kg.store.safety import QueryRefused
+    from ascn_kg.store.protocol import BackendUnavailable, QuerySyntaxError, StoreError, StoreMissing
 
     settings = _settings(ctx)
     bound: dict[str, str] = {}
@@ -201,7 +201,7 @@ def _names_something(settings: Settings, value: str) -> bool:
     """Whether a parameter value is a key or an exact label of something in the built graph."""
     from rdflib import Literal
 
-    from .store import open_store
+    from ascn_kg.store.protocol import open_store
 
     store = open_store(settings)
     try:

@@ -11,7 +11,7 @@ import re
 
 from rdflib import URIRef
 
-from .config import DEFAULT_BASE_IRI
+from ascn_kg.config import DEFAULT_BASE_IRI
 
 KINDS: tuple[str, ...] = (
     "state",

@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, Response, abort, g, redirect, request
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from .config import Settings
+from ascn_kg.config import Settings
 
 LANGUAGES = ("en", "ko")
 DEFAULT_LANG = "en"

@@ -17,10 +17,10 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from .config import Settings
-from .namespaces import prefixes
-from .safety import Limits, check
-from .store import JSON_RESULTS, N_TRIPLES, QueryRequest, open_store, term_json
+from ascn_kg.config import Settings
+from ascn_kg.namespaces import prefixes
+from ascn_kg.store.safety import Limits, check
+from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, open_store, term_json
 
 FORMATS = ("table", "csv", "json")
 CATALOGUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")

@@ -1,0 +1,195 @@
+"""Structured logging: one JSON object per line, and the per-query log record.
+
+All of ASCN-KG logs under the ``ascn_kg`` logger; :func:`configure_logging` gives it
+one JSON handler writing to stderr or to ``settings.log_file`` at ``settings.log_level``.
+SPARQL requests are logged on ``ascn_kg.query`` by :func:`query_fields` +
+:func:`log_query`: INFO normally, WARNING when slow or stopped at the time limit,
+ERROR for server errors (with the traceback). Refused queries are client errors and
+never carry a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import logging.handlers
+import sys
+import time
+from typing import Any
+
+from ascn_kg.config import Settings
+
+LOGGER_NAME = "ascn_kg"
+QUERY_LOGGER_NAME = "ascn_kg.query"
+USER_AGENT_CHARS = 256
+_OURS = "_ascn_kg_handler"
+_ENCODER = json.JSONEncoder(default=str)  # made once: json.dumps(default=…) builds one per call
+
+
+def iso_time(created: float, _cache: list[Any] = [None, ""]) -> str:  # noqa: B006
+    """``created`` (epoch seconds) as ISO-8601 UTC with milliseconds: ``…T13:40:43.123Z``.
+
+    The date-time part is formatted once per second (logging is on the request path).
+    """
+    second = int(created)
+    cached_second, prefix = _cache
+    if second != cached_second:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _cache[:] = [second, prefix]
+    return f"{prefix}.{int((created - second) * 1000):03d}Z"
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one line of JSON (``ts``, ``level``, ``logger``, then fields)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": iso_time(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        fields = getattr(record, "ascn", None)
+        if fields is not None:
+            data.update(fields)
+        else:
+            data["message"] = record.getMessage()
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return _ENCODER.encode(data)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Write to whatever ``sys.stderr`` is at the time (so test capture and redirection work)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+class _FileHandler(logging.handlers.WatchedFileHandler):
+    """Append to a file; notice logrotate moving it (checked at most once a second)."""
+
+    _checked = 0.0
+
+    def reopenIfNeeded(self) -> None:
+        now = time.monotonic()
+        if now - self._checked >= 1.0:
+            self._checked = now
+            super().reopenIfNeeded()
+
+
+def parse_level(name: str) -> int:
+    """A logging level from its name (``INFO``, ``debug``…); ValueError when unknown."""
+    level = logging.getLevelNamesMapping().get(str(name).strip().upper())
+    if level is None:
+        raise ValueError(f"unknown log level {name!r}")
+    return level
+
+
+def close_logging() -> None:
+    """Remove and close the handler :func:`configure_logging` installed (tests, shutdown)."""
+    logger = logging.getLogger(LOGGER_NAME)
+    for old in [h for h in logger.handlers if getattr(h, _OURS, False)]:
+        logger.removeHandler(old)
+        old.close()
+
+
+def configure_logging(settings: Settings) -> logging.Handler:
+    """Give the ``ascn_kg`` logger one JSON handler, replacing the one set up before.
+
+    Logging is process-wide: the last app configured decides the destination. A log file
+    is opened in append mode (one ``write`` per line, so gunicorn workers can share it)
+    and reopened when logrotate moves it.
+    """
+    level = parse_level(settings.log_level)
+    close_logging()
+    logger = logging.getLogger(LOGGER_NAME)
+    handler: logging.Handler = (
+        _FileHandler(settings.log_file, encoding="utf-8") if settings.log_file
+        else _StderrHandler()
+    )
+    handler.setFormatter(JsonFormatter())
+    setattr(handler, _OURS, True)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    return handler
+
+
+def query_hash(query: str) -> str:
+    """The first 16 hex digits of the SHA-256 of the query text: joins log lines to queries."""
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def query_fields(
+    *,
+    outcome: str,
+    duration_s: float,
+    rows: int | None,
+    query: str,
+    client: str | None,
+    user_agent: str | None,
+    reason: str | None,
+    cached: bool,
+    truncated: bool,
+    slow: bool,
+    query_chars: int,
+) -> dict[str, Any]:
+    """The fields of one query log line."""
+    return {
+        "event": "sparql_query",
+        "query_hash": query_hash(query),
+        "query": query[:query_chars],
+        "query_length": len(query),
+        "duration_ms": round(duration_s * 1000.0, 3),
+        "rows": rows,
+        "outcome": outcome,
+        "reason": reason,
+        "cached": cached,
+        "truncated": truncated,
+        "slow": slow,
+        "client": client,
+        "user_agent": user_agent[:USER_AGENT_CHARS] if user_agent else user_agent,
+    }
+
+
+def query_level(outcome: str, slow: bool) -> int:
+    """INFO, WARNING for slow queries and timeouts, ERROR for server errors."""
+    if outcome == "error":
+        return logging.ERROR
+    if slow or outcome == "timeout":
+        return logging.WARNING
+    return logging.INFO
+
+
+def log_query(
+    logger: logging.Logger,
+    level: int,
+    fields: dict[str, Any],
+    error: BaseException | None = None,
+    created: float | None = None,
+) -> None:
+    """Emit one query line; a traceback only for server errors.
+
+    The record is made directly (no caller lookup, which walks the stack): this runs
+    once per SPARQL request.
+    """
+    exc_info = None
+    if error is not None:
+        fields["error"] = f"{type(error).__name__}: {error}"[:500]
+        if fields["outcome"] == "error":
+            exc_info = (type(error), error, error.__traceback__)
+    record = logger.makeRecord(
+        logger.name, level, __file__, 0, "sparql query", None, exc_info, extra={"ascn": fields}
+    )
+    if created is not None:  # when the query happened, not when the line is written
+        record.created = created
+        record.msecs = (created - int(created)) * 1000.0
+    logger.handle(record)

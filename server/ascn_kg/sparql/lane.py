@@ -1,0 +1,167 @@
+"""The WSGI front of /sparql: a lean lane for GET queries, and replay of repeated answers.
+
+A GET on /sparql with a query is the endpoint's hot path. The lane answers it without
+Flask's routing, hooks and response objects, through the same functions the Flask view
+uses (:func:`sparql.plan_query`, :func:`sparql.run_cached`, the header rules of
+:mod:`sparql` and :mod:`headers`), so both give the same answer byte for byte. Everything
+else (POST, the HTML results table, the service description, every error) goes on to
+Flask; an error met here is handed over in the environ for the view to report, so no
+query is evaluated twice.
+
+With the result cache on, complete answers are also kept by raw query string and
+``Accept`` header, and later identical requests are replayed without parsing, checking or
+serializing anything (a 304 when ``If-None-Match`` names the ETag). The dataset a process
+serves does not change until it is reloaded, so a replay is always the current answer.
+Every request is still counted in the metrics and written to the query log, after the
+response is sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.utils import get_content_type
+
+from ascn_kg.config import Settings
+from ascn_kg.ops.headers import VERSION_HEADER, security_headers
+from ascn_kg.ops.bookkeeping import EXTENSION_KEY, Ops, queue_query
+from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
+from ascn_kg.sparql.endpoint import CORS_HEADERS, LANE_ERROR, REQUEST_START, Plan, ResultCache, cache_headers, etag_matches, not_modified, outcome_headers, plan_query, require_store, run_cached
+from ascn_kg.sparql.request import decode_form
+
+PATH = ROUTE = "/sparql"
+CORS = tuple(CORS_HEADERS.items())
+PLAN_CACHE_SIZE, PLAN_CACHE_BYTES = 2048, 32_000_000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A complete answer, with what its query log line needs."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    query: str
+    rows: int | None
+    truncated: bool
+    cached: bool  # the store's answer came from a cache
+    etag: str | None
+    common: list[tuple[str, str]]  # the headers its 304 repeats
+
+
+def not_modified_answer(query: str, common: list[tuple[str, str]]) -> Answer:
+    """The 304 to a request whose client has the answer: its common headers, no body."""
+    return Answer("304 NOT MODIFIED", [*common, *security_headers("", 304)], b"", query, None, False, True,
+                  None, common)
+
+
+class _Sent:
+    """The body of an answer sent by the lane; its ``close`` does the bookkeeping."""
+
+    def __init__(self, chunks: list[bytes], done: Callable[[], None]) -> None:
+        self.chunks, self.done = chunks, done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.done()
+
+
+class SparqlLane:
+    """WSGI middleware answering GET /sparql queries (see the module docstring)."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], flask_app: Any, settings: Settings) -> None:
+        self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
+        self.settings = settings
+        self.answers: ResultCache[Answer] = ResultCache(settings.result_cache_size, settings.result_cache_bytes)
+        self.plans: ResultCache[tuple[Plan, list[tuple[str, str]]]] = ResultCache(PLAN_CACHE_SIZE,
+                                                                                  PLAN_CACHE_BYTES)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:
+            return self.wsgi_app(environ, start_response)
+        started = environ[REQUEST_START] = time.perf_counter()
+        key = (environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""))
+        answer = self.answers.get(key)
+        replayed = answer is not None
+        if answer is None:
+            try:
+                answer = self.answer(environ)
+            except Exception as error:  # refusals, store errors, and any bug: the view reports it
+                environ[LANE_ERROR] = error
+            if answer is None:
+                return self.wsgi_app(environ, start_response)
+            if answer.etag is not None and answer.status.startswith("200"):
+                self.answers.put(key, answer, len(answer.body) + len(key[0]))
+        return self.send(answer, replayed, environ, start_response, started)
+
+    def answer(self, environ: dict[str, Any]) -> Answer | None:
+        """The answer to a GET query, or None to let the Flask view answer it."""
+        planned = self.planned(environ)
+        if planned is None:
+            return None
+        plan, common = planned
+        if not_modified(plan, "GET", environ.get("HTTP_IF_NONE_MATCH")):
+            return not_modified_answer(plan.checked.text, common)
+        outcome, cached = run_cached(require_store(self.flask_app), plan.job, self.flask_app)
+        headers = [("Content-Type", get_content_type(plan.media_type, "utf-8")),
+                   ("Content-Length", str(len(outcome.body))), *outcome_headers(outcome), *common,
+                   *security_headers(plan.media_type, 200)]
+        return Answer("200 OK", headers, outcome.body, plan.checked.text, outcome.rows, outcome.truncated,
+                      cached, plan.etag, common)
+
+    def planned(self, environ: dict[str, Any]) -> tuple[Plan, list[tuple[str, str]]] | None:
+        """The request's plan and the headers every answer to it carries (None: for Flask).
+
+        A plan depends only on the raw query string and ``Accept`` (the dataset of a process
+        is fixed), so it is made once per distinct request and kept.
+        """
+        key = (environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""))
+        known = self.plans.get(key)
+        if known is not None:
+            return known
+        params = decode_form(key[0].encode("latin-1"), "query string")
+        if "update" in params:
+            raise QueryRefused(UPDATE_MESSAGE, 400, "update")
+        queries = params.get("query", [])
+        if len(queries) != 1:
+            return None
+        app = self.flask_app
+        plan = plan_query(queries[0], params, key[1] or None, self.settings, app)
+        if plan.html:
+            return None
+        version = require_store(app).version()
+        common = [*cache_headers(plan, self.settings), *CORS,
+                  *([(VERSION_HEADER, version)] if version else [])]
+        self.plans.put(key, (plan, common), len(key[0]) + len(key[1]))
+        return plan, common
+
+    def send(self, answer: Answer, replayed: bool, environ: dict[str, Any], start_response: Callable[..., Any],
+             started: float) -> Iterable[bytes]:
+        """Send ``answer`` (a 304 when it is a replay the client already has)."""
+        if replayed and etag_matches(answer.etag, environ.get("HTTP_IF_NONE_MATCH")):
+            answer = not_modified_answer(answer.query, answer.common)
+        start_response(answer.status, answer.headers)
+        code = int(answer.status.split(" ", 1)[0])
+        chunks = [answer.body] if answer.body else []
+
+        def done() -> None:
+            ops: Ops | None = self.flask_app.extensions.get(EXTENSION_KEY)
+            if ops is None:
+                return
+            duration = time.perf_counter() - started
+            queue_query(environ, "cached" if replayed or answer.cached else "ok", duration, answer.rows,
+                        answer.query, truncated=answer.truncated)
+            ops.finish(environ, (ROUTE, "GET", code, duration))
+
+        return _Sent(chunks, done)
+
+
+def init_app(app: Any, settings: Settings) -> None:
+    """Put the lane in front of the app's WSGI callable (outermost)."""
+    app.wsgi_app = SparqlLane(app.wsgi_app, app, settings)

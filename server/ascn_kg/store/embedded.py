@@ -1,0 +1,158 @@
+"""The embedded backend: the read-only pyoxigraph store of ``dist/store``.
+
+In-process ``select``/``ask``/``construct`` for cheap internal queries; public queries
+(``execute``) go to a killable pool of worker processes, which call :func:`evaluate`.
+
+A public query whose cost is unknown always runs in the pool, where the time limit can
+stop it. A request the pool answered within ``inline_query_ms`` is remembered (query
+text, dataset parameters, format and row cap) and later runs in-process, saving the
+round trip: the store is read-only, so the same request does the same work again and
+cannot come near the limit. Queries that call volatile functions (``RAND``, ``NOW`` …)
+or a remote service never run in-process: their cost can change between runs. If an
+in-process run ever takes longer than the budget, the request goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from ascn_kg.store.results import boolean_outcome, streamed_solutions, streamed_triples
+from ascn_kg.store.protocol import COUNT_QUERY, QueryFailed, QueryOutcome, QueryRequest, QuerySyntaxError, StoreError, StoreMissing, bind_values, one_line, read_version, to_rdflib
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+    from ascn_kg.config import Settings
+
+
+class EmbeddedStore:
+    """The read-only pyoxigraph store of ``dist/store``; public queries go to a killable pool."""
+
+    def __init__(self, settings: Settings) -> None:
+        # ``dist`` is a link that a new build swaps: resolve it once, so that this process
+        # (and the query workers it starts later) keep reading the build it opened until reload.
+        self._root = settings.dist_dir.resolve()
+        path = self._root / "store"
+        if not path.is_dir():
+            raise StoreMissing(f"no store at {path}: run `ascn-kg build` first")
+        try:
+            self._store = ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as error:  # RuntimeError("Corruption: …") when damaged
+            raise StoreMissing(f"cannot open the store at {path}: {one_line(error)}") from error
+        self._settings = settings
+        self._version = read_version(self._root)
+        self._pool: Any = None
+        self._pool_lock = threading.Lock()
+        self._inline_s = settings.inline_query_ms / 1000
+        self._proven: OrderedDict[QueryRequest, None] = OrderedDict()  # known-cheap requests
+        self._proven_lock = threading.Lock()
+
+    def version(self) -> str:
+        return self._version
+
+    def _query(self, query: str, bindings: Mapping[str, Node] | None) -> Any:
+        try:
+            return self._store.query(bind_values(query, bindings), use_default_graph_as_union=True)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from error
+
+    def select(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> list[dict[str, Node]]:
+        results = self._query(query, bindings)
+        names = [v.value for v in results.variables]
+        return [
+            {n: to_rdflib(t) for n, t in zip(names, row, strict=True) if t is not None}
+            for row in results
+        ]
+
+    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        return bool(self._query(query, bindings))
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        from rdflib import Graph
+
+        graph = Graph()
+        for triple in self._query(query, bindings):
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
+                       to_rdflib(triple.object)))
+        return graph
+
+    def triple_count(self) -> int:
+        return int(self.select(COUNT_QUERY)[0]["n"])
+
+    def execute(self, request: QueryRequest) -> QueryOutcome:
+        """Evaluate a public query: in the killable pool, or in-process once proven cheap."""
+        if not request.query.repeatable:  # its cost can change from one run to the next
+            return self._pool_run(request)
+        inline = self._inline_s > 0 and request in self._proven
+        started = time.perf_counter()
+        outcome = evaluate_safely(self._store, request) if inline else self._pool_run(request)
+        self._remember(request, time.perf_counter() - started <= self._inline_s)
+        return outcome
+
+    def _pool_run(self, request: QueryRequest) -> QueryOutcome:
+        with self._pool_lock:  # created lazily: after gunicorn forks, where it is used
+            if self._pool is None:
+                from ascn_kg.store.pool import QueryPool
+
+                s = self._settings
+                self._pool = QueryPool(self._root / "store", s.query_workers, s.query_timeout)
+        return self._pool.run(request)
+
+    def _remember(self, key: QueryRequest, cheap: bool) -> None:
+        """Keep (at most 4,096) requests proven cheap; forget one that was not."""
+        if self._inline_s <= 0:
+            return
+        with self._proven_lock:
+            if not cheap:
+                self._proven.pop(key, None)
+                return
+            self._proven[key] = None
+            self._proven.move_to_end(key)
+            if len(self._proven) > 4096:
+                self._proven.popitem(last=False)
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+def evaluate_safely(store: ox.Store, request: QueryRequest) -> QueryOutcome:
+    """:func:`evaluate`, with any failure reported as a :class:`StoreError` (never a crash)."""
+    try:
+        return evaluate(store, request)
+    except StoreError:
+        raise
+    except Exception as error:  # e.g. a serializer refusing a term (JSON-LD and RDF 1.2)
+        raise QueryFailed(f"{type(error).__name__}: {one_line(error)}") from error
+
+
+def evaluate(store: ox.Store, request: QueryRequest) -> QueryOutcome:
+    """Run a public query on a pyoxigraph store and serialize it (called in a pool worker)."""
+    dataset: dict[str, Any] = {}
+    if request.default_graphs or request.named_graphs:
+        dataset["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+        dataset["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    elif not request.query.has_dataset:
+        dataset["use_default_graph_as_union"] = True
+    try:
+        result = store.query(request.query.text, **dataset)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from error
+    except OSError as error:
+        raise QueryFailed(str(error)) from error
+    if isinstance(result, ox.QueryBoolean):
+        return boolean_outcome(bool(result), request.media_type)
+    if isinstance(result, ox.QuerySolutions):
+        return streamed_solutions(result, request.media_type, request.max_rows)
+    return streamed_triples(result, request, request.query.form)

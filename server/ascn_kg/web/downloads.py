@@ -1,0 +1,81 @@
+"""Downloads: the dumps and descriptions of the build, served from ``dist/``.
+
+Only the files named in :data:`FILES` are served (no other name reaches the file system,
+so no path traversal); each with its media type, ``Content-Length`` and an ``ETag`` made
+of the dataset version and the file name (304 on a match). ``/.well-known/void`` is the
+VoID + DCAT description (``void.ttl``); ``/dataset`` (the VoID dataset IRI) dereferences
+like every other IRI (see :mod:`ascn_kg.entity`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, redirect, request, send_file
+
+from ascn_kg.web.kit import not_found_page, page_lang, render, settings, store, t
+
+bp = Blueprint("downloads", __name__)
+
+# name → (media type, English description, Korean description)
+FILES: dict[str, tuple[str, str, str]] = {
+    "ascn.trig": ("application/trig", "The dataset with its named graphs (TriG)",
+                  "이름 있는 그래프를 포함한 데이터셋 (TriG)"),
+    "ascn.nq": ("application/n-quads", "The dataset with its named graphs (N-Quads, sorted)",
+                "이름 있는 그래프를 포함한 데이터셋 (N-Quads, 정렬됨)"),
+    "ascn.ttl": ("text/turtle", "The union of the graphs (Turtle)", "모든 그래프의 합집합 (Turtle)"),
+    "ascn.nt": ("application/n-triples", "The union of the graphs (N-Triples, sorted)",
+                "모든 그래프의 합집합 (N-Triples, 정렬됨)"),
+    "ascn.jsonld": ("application/ld+json", "The union of the graphs (JSON-LD)", "모든 그래프의 합집합 (JSON-LD)"),
+    "ascn.rdf": ("application/rdf+xml", "The union of the graphs (RDF/XML)", "모든 그래프의 합집합 (RDF/XML)"),
+    "ontology.ttl": ("text/turtle", "The OWL ontology", "OWL 온톨로지"),
+    "shapes.ttl": ("text/turtle", "The SHACL shapes", "SHACL 형상"),
+    "shacl-report.ttl": ("text/turtle", "The SHACL validation report of this build", "이번 빌드의 SHACL 검증 보고서"),
+    "void.ttl": ("text/turtle", "VoID and DCAT description of the dataset", "데이터셋의 VoID·DCAT 설명"),
+}
+
+
+def path_of(name: str) -> Path | None:
+    """The file of an allow-listed name in the current dist, or None."""
+    if name not in FILES:
+        return None
+    path = Path(settings().dist_dir) / name
+    return path if path.is_file() else None
+
+
+def send(name: str) -> Response:
+    path = path_of(name)
+    if path is None:
+        return not_found_page()
+    version = store().version() or str(path.stat().st_mtime_ns)
+    response = send_file(path, mimetype=FILES[name][0], etag=f"{version}-{name}", conditional=True,
+                         max_age=300, download_name=name, as_attachment=False)
+    if FILES[name][0].startswith("text/"):
+        response.headers["Content-Type"] = f"{FILES[name][0]}; charset=utf-8"
+    return response
+
+
+@bp.get("/download/")
+def index() -> Response:
+    lang = page_lang()
+    files = []
+    for name, (media, en, ko) in FILES.items():
+        path = path_of(name)
+        files.append({"name": name, "media": media, "text": ko if lang == "ko" else en,
+                      "size": path.stat().st_size if path else None})
+    return render("downloads.html", title=t("downloads"), files=files, version=store().version())
+
+
+@bp.get("/download")
+def index_redirect() -> Response:
+    return redirect(f"{request.script_root}/download/", code=301)
+
+
+@bp.get("/download/<name>")
+def download(name: str) -> Response:
+    return send(name)
+
+
+@bp.get("/.well-known/void")
+def well_known_void() -> Response:
+    return send("void.ttl")

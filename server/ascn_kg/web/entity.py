@@ -1,0 +1,624 @@
+"""Dereferencing and entity pages.
+
+One strategy everywhere: a thing's IRI (``/id/{kind}/{key}``, a named graph's
+``/graph/{name}``, the dataset's ``/dataset``) answers ``303 See Other`` to its HTML page
+(``/page/…``) or to its data document (``/data/….{ttl,nt,jsonld,rdf,trig,nq}``), chosen by
+``Accept`` with q-values (:func:`ascn_kg.negotiation.choose`), with ``Vary: Accept``.
+Ontology terms (hash IRIs ``/def/ascn#Term``) are documented at ``/def/ascn/Term`` (HTML,
+or RDF by ``Accept`` or extension); ``/def/ascn`` itself negotiates (ontology_doc).
+
+A data document holds, from all named graphs, every triple with the entity as subject
+(plus the blank-node closure of OWL descriptions) and every triple with it as object (at
+most ``max_result_rows``); TriG and N-Quads keep the named graph of each statement.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, request
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from ascn_kg import labels
+from ascn_kg import negotiation as neg
+from ascn_kg.ops.headers import conditional, etag_for
+from ascn_kg.iris import KINDS, is_valid_key
+from ascn_kg.namespaces import prefixes
+from ascn_kg.web.kit import base_iri, not_found_page, page_lang, render, root, settings, store, t
+from ascn_kg.store.protocol import to_oxigraph
+
+bp = Blueprint("entity", __name__)
+
+PAGE_SIZE = 100
+SORT_LIMIT = 2000  # longer lists of statements are paged in index order
+HTML = "text/html"
+# extension → (media type, pyoxigraph format); the server's preference first.
+RDF_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
+    "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
+    "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
+    "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    "trig": ("application/trig", ox.RdfFormat.TRIG),
+    "nq": ("application/n-quads", ox.RdfFormat.N_QUADS),
+}
+EXTENSION_OF = {media: ext for ext, (media, _) in RDF_FORMATS.items()}
+QUAD_EXTENSIONS = frozenset({"trig", "nq"})
+
+# Labels of reused vocabulary terms the ontology declares without one: IRI → (en, ko).
+TERM_LABELS: dict[str, tuple[str, str]] = {
+    str(RDF.type): ("type", "유형"),
+    str(RDFS.label): ("label", "이름"),
+    str(RDFS.comment): ("comment", "설명"),
+    str(RDFS.subClassOf): ("subclass of", "상위 클래스"),
+    str(RDFS.subPropertyOf): ("subproperty of", "상위 속성"),
+    str(RDFS.domain): ("domain", "정의역"),
+    str(RDFS.range): ("range", "치역"),
+    str(RDFS.isDefinedBy): ("defined by", "정의 출처"),
+    str(OWL.equivalentClass): ("equivalent to", "동치 클래스"),
+    str(OWL.disjointWith): ("disjoint with", "서로소 클래스"),
+    str(OWL.versionInfo): ("version", "버전"),
+    str(OWL.Class): ("OWL class", "OWL 클래스"),
+    str(OWL.ObjectProperty): ("object property", "객체 속성"),
+    str(OWL.DatatypeProperty): ("datatype property", "데이터 속성"),
+    str(OWL.AnnotationProperty): ("annotation property", "주석 속성"),
+    str(OWL.FunctionalProperty): ("functional property", "함수 속성"),
+    str(OWL.Ontology): ("ontology", "온톨로지"),
+    str(SKOS.prefLabel): ("preferred label", "대표 이름"),
+    str(SKOS.altLabel): ("alternative name", "다른 이름"),
+    str(SKOS.hiddenLabel): ("spelling in the report", "보고서 표기"),
+    str(SKOS.definition): ("definition", "정의"),
+    str(SKOS.scopeNote): ("scope note", "적용 범위"),
+    str(SKOS.inScheme): ("in scheme", "소속 체계"),
+    str(SKOS.topConceptOf): ("top concept of", "최상위 개념 체계"),
+    str(SKOS.hasTopConcept): ("has top concept", "최상위 개념"),
+    str(SKOS.Concept): ("concept", "개념"),
+    str(SKOS.ConceptScheme): ("concept scheme", "개념 체계"),
+    "http://www.w3.org/ns/org#holds": ("holds post", "맡은 직위"),
+    "http://www.w3.org/ns/org#role": ("role", "역할"),
+    "http://www.w3.org/ns/org#postIn": ("post in", "소속 기관"),
+    "http://www.w3.org/ns/org#memberOf": ("member of", "소속"),
+    "http://www.w3.org/ns/org#subOrganizationOf": ("part of", "상위 기관"),
+    "http://www.w3.org/ns/org#Organization": ("organisation", "기관"),
+    "http://www.w3.org/ns/org#FormalOrganization": ("formal organisation", "공식 기관"),
+    "http://xmlns.com/foaf/0.1/Agent": ("agent", "행위자"),
+    "https://schema.org/Place": ("place", "장소"),
+    "https://schema.org/Event": ("event", "행사"),
+    "https://schema.org/Project": ("project", "프로젝트"),
+    "https://schema.org/CreativeWork": ("creative work", "저작물"),
+    "http://www.w3.org/ns/org#Post": ("post", "직위"),
+    "http://www.w3.org/ns/org#Role": ("role", "역할"),
+    "http://xmlns.com/foaf/0.1/name": ("name", "이름"),
+    "http://xmlns.com/foaf/0.1/Person": ("person", "인물"),
+    "https://schema.org/honorificPrefix": ("honorific", "경칭"),
+    "https://schema.org/jobTitle": ("job title", "직함"),
+    "https://schema.org/description": ("description", "설명"),
+    "https://schema.org/startDate": ("start date", "시작일"),
+    "https://schema.org/endDate": ("end date", "종료일"),
+    "https://schema.org/location": ("place", "장소"),
+    "https://schema.org/organizer": ("organiser", "주최"),
+    "https://schema.org/foundingDate": ("founded", "설립일"),
+    "https://schema.org/unitText": ("unit", "단위"),
+    "https://schema.org/Report": ("report", "보고서"),
+    "http://purl.org/dc/terms/source": ("source", "출처"),
+    "http://purl.org/dc/terms/isPartOf": ("part of", "상위 문서"),
+    "http://purl.org/dc/terms/creator": ("creator", "작성자"),
+    "http://purl.org/dc/terms/publisher": ("publisher", "발행처"),
+    "http://purl.org/dc/terms/issued": ("issued", "발행"),
+    "http://purl.org/dc/terms/language": ("language", "언어"),
+    "http://purl.org/dc/terms/type": ("kind", "종류"),
+    "http://purl.org/dc/terms/title": ("title", "제목"),
+    "http://purl.org/dc/terms/license": ("licence", "이용 허락"),
+    "http://purl.org/dc/terms/description": ("description", "설명"),
+    "http://www.w3.org/ns/prov#wasAttributedTo": ("attributed to", "출처 기관"),
+    "http://www.w3.org/ns/prov#wasDerivedFrom": ("derived from", "파생 출처"),
+    "http://www.w3.org/ns/prov#wasGeneratedBy": ("generated by", "생성 활동"),
+    "http://www.w3.org/ns/prov#used": ("used", "사용"),
+    "http://www.w3.org/ns/prov#Entity": ("PROV entity", "PROV 개체"),
+    "http://www.w3.org/ns/prov#Activity": ("PROV activity", "PROV 활동"),
+    "http://rdfs.org/ns/void#triples": ("triples", "트리플 수"),
+    "http://rdfs.org/ns/void#exampleResource": ("example resource", "예시 자원"),
+    "http://rdfs.org/ns/void#rootResource": ("root resource", "최상위 자원"),
+    "http://rdfs.org/ns/void#subset": ("subset", "부분 집합"),
+    "http://rdfs.org/ns/void#Dataset": ("VoID dataset", "VoID 데이터셋"),
+    "http://rdfs.org/ns/void#dataDump": ("data dump", "데이터 덤프"),
+    "http://rdfs.org/ns/void#entities": ("entities", "개체 수"),
+    "http://rdfs.org/ns/void#uriSpace": ("IRI space", "IRI 공간"),
+    "http://rdfs.org/ns/void#vocabulary": ("vocabulary", "어휘"),
+    "http://rdfs.org/ns/void#sparqlEndpoint": ("SPARQL endpoint", "SPARQL 엔드포인트"),
+    "http://www.w3.org/ns/dcat#Dataset": ("DCAT dataset", "DCAT 데이터셋"),
+    "http://www.w3.org/ns/dcat#distribution": ("distribution", "배포본"),
+    "http://www.w3.org/ns/dcat#version": ("version", "버전"),
+    "http://www.w3.org/ns/sparql-service-description#Graph": ("named graph", "이름 있는 그래프"),
+}
+
+
+# --- IRIs and documents ---------------------------------------------------------------------
+
+
+def thing_iri(kind: str, key: str) -> URIRef | None:
+    """The IRI a ``/page/{kind}/{key}`` document is about, or None for an impossible one."""
+    if not is_valid_key(key):
+        return None
+    if kind == "graph":
+        return URIRef(f"{base_iri()}graph/{key}")
+    if kind in KINDS:
+        return URIRef(f"{base_iri()}id/{kind}/{key}")
+    return None
+
+
+def exists(iri: URIRef) -> bool:
+    """True when some statement has ``iri`` as subject or object."""
+    query = "ASK { { GRAPH ?g { ?this ?p ?o } } UNION { GRAPH ?g { ?s ?p ?this } } }"
+    return store().ask(query, {"this": iri})
+
+
+def wanted_media(offered: tuple[str, ...]) -> str | None:
+    return neg.choose(request.headers.get("Accept"), offered)
+
+
+def see_other(page: str, data_stem: str) -> Response:
+    """303 to the HTML page or the data document the client prefers; 406 if neither."""
+    offered = (HTML, *EXTENSION_OF)
+    media = wanted_media(offered)
+    if media is None:
+        return not_acceptable(offered)
+    target = page if media == HTML else f"{data_stem}.{EXTENSION_OF[media]}"
+    response = redirect(target, code=303)
+    response.vary.add("Accept")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def not_acceptable(offered: tuple[str, ...]) -> Response:
+    body = "406 Not Acceptable: none of the accepted media types is offered; try " + ", ".join(offered) + "\n"
+    response = Response(body, status=406, mimetype="text/plain")
+    response.vary.add("Accept")
+    return response
+
+
+def missing(offered_media: str | None = None) -> Response:
+    """404: an HTML page, or an empty document in the RDF format asked for."""
+    if offered_media in EXTENSION_OF:
+        fmt = RDF_FORMATS[EXTENSION_OF[offered_media]][1]
+        body = ox.serialize([], format=fmt) or b""
+        if offered_media == "text/turtle":
+            body = b"# 404 Not Found: nothing is known about this IRI.\n" + body
+        response = Response(body, status=404, mimetype=offered_media)
+    else:
+        response = not_found_page()
+    response.vary.add("Accept")
+    return response
+
+
+def dereference(iri: URIRef, page: str, data_stem: str) -> Response:
+    if not exists(iri):
+        media = wanted_media((HTML, *EXTENSION_OF))
+        return missing(media if media != HTML else None)
+    return see_other(page, data_stem)
+
+
+@bp.get("/id/<kind>/<key>")
+def thing(kind: str, key: str) -> Response:
+    iri = thing_iri(kind, key) if kind in KINDS else None
+    if iri is None:
+        return missing()
+    return dereference(iri, f"{root()}/page/{kind}/{key}", f"{root()}/data/{kind}/{key}")
+
+
+@bp.get("/graph/<name>")
+def graph(name: str) -> Response:
+    iri = thing_iri("graph", name)
+    if iri is None:
+        return missing()
+    return dereference(iri, f"{root()}/page/graph/{name}", f"{root()}/data/graph/{name}")
+
+
+@bp.get("/dataset")
+def dataset() -> Response:
+    return dereference(URIRef(f"{base_iri()}dataset"), f"{root()}/page/dataset", f"{root()}/data/dataset")
+
+
+@bp.get("/page/<kind>/<key>")
+def page(kind: str, key: str) -> Response:
+    iri = thing_iri(kind, key)
+    if iri is None:
+        return missing()
+    return entity_page(iri, f"{root()}/data/{kind}/{key}")
+
+
+@bp.get("/page/dataset")
+def dataset_page() -> Response:
+    return entity_page(URIRef(f"{base_iri()}dataset"), f"{root()}/data/dataset")
+
+
+@bp.get("/data/<kind>/<name>")
+def data(kind: str, name: str) -> Response:
+    key, dot, ext = name.rpartition(".")
+    if not dot:
+        key, ext = name, ""
+    iri = thing_iri(kind, key)
+    if iri is None or (ext and ext not in RDF_FORMATS):
+        return missing()
+    return data_or_negotiate(iri, f"{root()}/data/{kind}/{key}", ext)
+
+
+@bp.get("/data/<name>")
+def dataset_data(name: str) -> Response:
+    stem, _, ext = name.partition(".")
+    if stem != "dataset" or (ext and ext not in RDF_FORMATS):
+        return missing()
+    return data_or_negotiate(URIRef(f"{base_iri()}dataset"), f"{root()}/data/dataset", ext)
+
+
+@bp.get("/def/ascn/<name>")
+def term(name: str) -> Response:
+    """An ontology term's page (or, by ``Accept`` or extension, its data)."""
+    local, dot, ext = name.partition(".")
+    if not local.isidentifier() or (dot and ext not in RDF_FORMATS):
+        return missing()
+    iri = URIRef(f"{base_iri()}def/ascn#{local}")
+    stem = f"{root()}/def/ascn/{local}"
+    if ext:
+        return data_document(iri, ext)
+    media = wanted_media((HTML, *EXTENSION_OF))
+    if media is None:
+        return not_acceptable((HTML, *EXTENSION_OF))
+    if media in EXTENSION_OF:
+        response = data_document(iri, EXTENSION_OF[media])
+        response.headers["Content-Location"] = f"{stem}.{EXTENSION_OF[media]}"
+    else:
+        response = entity_page(iri, stem)
+    response.vary.add("Accept")
+    return response
+
+
+def data_or_negotiate(iri: URIRef, stem: str, ext: str) -> Response:
+    if ext:
+        return data_document(iri, ext)
+    media = wanted_media(tuple(EXTENSION_OF))
+    if media is None:
+        return not_acceptable(tuple(EXTENSION_OF))
+    if not exists(iri):
+        return missing(media)
+    response = redirect(f"{stem}.{EXTENSION_OF[media]}", code=303)
+    response.vary.add("Accept")
+    return response
+
+
+# --- data documents ---------------------------------------------------------------------------
+
+
+def describe(iri: URIRef, limit: int) -> tuple[list[tuple[Node, Node, Node, Node]], bool]:
+    """Quads about ``iri``: outbound (with the blank-node closure) and inbound (at most ``limit``)."""
+    out = store().select("SELECT ?p ?o ?g WHERE { GRAPH ?g { ?this ?p ?o } }", {"this": iri})
+    quads = [(iri, r["p"], r["o"], r["g"]) for r in out]
+    if any(isinstance(q[2], BNode) for q in quads):
+        quads += blank_closure([q[2] for q in quads if isinstance(q[2], BNode)])
+    rows = store().select(
+        f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p ?this }} }} LIMIT {limit + 1}", {"this": iri}
+    )
+    truncated = len(rows) > limit
+    quads += [(r["s"], r["p"], iri, r["g"]) for r in rows[:limit]]
+    return quads, truncated
+
+
+def blank_closure(nodes: list[Node]) -> list[tuple[Node, Node, Node, Node]]:
+    """Triples of the blank nodes (OWL descriptions, RDF lists) reached from ``nodes``.
+
+    Blank nodes cannot be bound in a query, so they are looked up in the ontology graph,
+    the one graph that has them (loaded once per dataset version)."""
+    from ascn_kg.web.ontology_doc import ontology_graph
+
+    graph, graph_iri = ontology_graph(), URIRef(f"{base_iri()}graph/ontology")
+    seen: set[Node] = set()
+    todo, found = list(nodes), []
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for _, p, o in graph.triples((node, None, None)):
+            found.append((node, p, o, graph_iri))
+            if isinstance(o, BNode):
+                todo.append(o)
+    return found
+
+
+def serialize(quads: list[tuple[Node, Node, Node, Node]], ext: str) -> bytes:
+    fmt = RDF_FORMATS[ext][1]
+    if ext in QUAD_EXTENSIONS:
+        items: list[Any] = [ox.Quad(*(to_oxigraph(x) for x in q)) for q in quads]
+    else:
+        items = list({ox.Triple(*(to_oxigraph(x) for x in q[:3])) for q in quads})
+        items.sort(key=str)
+    options: dict[str, Any] = {}
+    if ext in {"ttl", "trig", "rdf", "jsonld"}:
+        options["prefixes"] = prefixes(base_iri())
+    return ox.serialize(items, format=fmt, **options)
+
+
+def data_document(iri: URIRef, ext: str) -> Response:
+    media = RDF_FORMATS[ext][0]
+    if not exists(iri):
+        return missing(media)
+
+    def build() -> Response:
+        quads, truncated = describe(iri, settings().max_result_rows)
+        response = Response(serialize(quads, ext), mimetype=media)
+        if truncated:
+            response.headers["X-ASCN-Truncated"] = f"inbound={settings().max_result_rows}"
+        return response
+
+    response = conditional(etag_for("data", iri, ext), build, cache_control="public, max-age=300")
+    response.headers["Link"] = f'<{iri}>; rel="describes"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- the entity page ---------------------------------------------------------------------------
+
+
+@dataclass
+class Statement:
+    """One (property, value) of a page, with the graphs stating it."""
+
+    prop: Node
+    value: Node
+    graphs: list[Node] = field(default_factory=list)
+
+    @property
+    def inferred(self) -> bool:
+        return any(str(g).endswith("/graph/inferred") for g in self.graphs)
+
+
+def group(rows: list[tuple[Node, Node, Node]]) -> list[Statement]:
+    """(property, value, graph) rows, sorted by property and value, merged per (property, value)."""
+    merged: dict[tuple[Node, Node], Statement] = {}
+    for prop, value, graph_ in rows:
+        merged.setdefault((prop, value), Statement(prop, value)).graphs.append(graph_)
+    return list(merged.values())
+
+
+def page_number(param: str = "page") -> int:
+    """A positive page number from the query string (1 when absent or malformed)."""
+    value = request.args.get(param, "1")
+    return max(1, min(int(value), 1_000_000)) if value.isdigit() else 1
+
+
+def count(query: str, iri: URIRef) -> int:
+    rows = store().select(query, {"this": iri})
+    return int(rows[0]["n"]) if rows else 0
+
+
+def order(total: int, variables: str) -> str:
+    """ORDER BY for a paged list, unless it is long: sorting tens of thousands of rows costs
+    seconds, and the immutable store's index order is stable from page to page anyway."""
+    return f"ORDER BY {variables}" if total <= SORT_LIMIT else ""
+
+
+def outbound(iri: URIRef, offset: int, total: int) -> list[tuple[Node, Node, Node]]:
+    rows = store().select(
+        f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ ?this ?p ?o }} }} {order(total, '?p ?o ?g')} "
+        f"LIMIT {PAGE_SIZE} OFFSET {offset}", {"this": iri},
+    )
+    return sorted(((r["p"], r["o"], r["g"]) for r in rows), key=lambda row: str(row[0]))
+
+
+def inbound(iri: URIRef, offset: int, total: int) -> list[tuple[Node, Node, Node]]:
+    rows = store().select(
+        f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p ?this }} }} {order(total, '?p ?s ?g')} "
+        f"LIMIT {PAGE_SIZE} OFFSET {offset}", {"this": iri},
+    )
+    return sorted(((r["p"], r["s"], r["g"]) for r in rows), key=lambda row: str(row[0]))
+
+
+NOTES_QUERY = """PREFIX ascn: <{ns}>
+SELECT ?note ?category ?reading ?claim ?text ?source WHERE {{
+  ?note ascn:concerns ?this .
+  OPTIONAL {{ ?note ascn:noteCategory ?category }}
+  OPTIONAL {{ ?note ascn:correctReading ?reading }}
+  OPTIONAL {{ ?note ascn:hasClaim ?claim . ?claim ascn:claimText ?text .
+             OPTIONAL {{ ?claim ascn:claimSource ?source }} }}
+}} ORDER BY ?note ?claim"""
+
+
+def notes_about(iri: URIRef) -> list[dict[str, Any]]:
+    """The data-quality notes that concern ``iri``, with their claims."""
+    rows = store().select(NOTES_QUERY.format(ns=f"{base_iri()}def/ascn#"), {"this": iri})
+    notes: dict[Node, dict[str, Any]] = {}
+    for row in rows:
+        note = notes.setdefault(row["note"], {"iri": row["note"], "category": row.get("category"),
+                                              "readings": set(), "claims": []})
+        if "reading" in row:
+            note["readings"].add(row["reading"])
+        claim = {"text": row["text"], "source": row.get("source")} if "text" in row else None
+        if claim and claim not in note["claims"]:
+            note["claims"].append(claim)
+    lang = page_lang()
+    for note in notes.values():  # the reading in the page language, by the one language rule
+        readings = sorted(note.pop("readings"), key=str)
+        chosen = labels.choose_label(readings, lang, "") if readings else ""
+        note["reading"] = next((r for r in readings if str(r) == chosen), None)
+    return list(notes.values())
+
+
+def own_labels(iri: URIRef) -> dict[str, str]:
+    rows = store().select(
+        "SELECT ?l WHERE { GRAPH ?g { ?this <http://www.w3.org/2000/01/rdf-schema#label>"
+        "|<http://www.w3.org/2004/02/skos/core#prefLabel> ?l } }", {"this": iri},
+    )
+    found = [r["l"] for r in rows if isinstance(r["l"], Literal)]
+    return {lang: labels.choose_label([x for x in found if x.language == lang], lang, "") for lang in ("en", "ko")}
+
+
+class Labeller:
+    """Labels of many IRIs in the page language, fetched in one query."""
+
+    def __init__(self, iris: set[str], lang: str) -> None:
+        self.lang = lang
+        found = labels.label_map(store(), sorted(iris), lang)
+        void_graph = f"{base_iri()}graph/void"
+        for iri, text in found.items():
+            if iri in TERM_LABELS and text == labels.local_name(iri):
+                found[iri] = TERM_LABELS[iri][1 if lang == "ko" else 0]
+            elif iri == void_graph and text == "void":
+                found[iri] = "Dataset description (VoID)" if lang == "en" else "데이터셋 설명 (VoID)"
+        self.labels = found
+
+    def __call__(self, iri: Any) -> str:
+        key = str(iri)
+        return self.labels.get(key) or labels.local_name(key)
+
+
+def term_view(node: Node, label: Labeller, ontology: Graph | None = None) -> dict[str, Any]:
+    """A value for a template: a link with a label, a literal, or a described blank node."""
+    from ascn_kg.web.kit import href
+
+    if isinstance(node, URIRef):
+        return {"kind": "iri", "text": label(node), "href": href(str(node)), "iri": str(node)}
+    if isinstance(node, BNode):
+        from ascn_kg.web.ontology_doc import manchester
+
+        return {"kind": "bnode", "text": manchester(node, ontology, label) if ontology is not None else "…"}
+    assert isinstance(node, Literal)
+    note = f"@{node.language}" if node.language else ""
+    if node.datatype is not None:
+        note = labels.local_name(str(node.datatype))
+    return {"kind": "literal", "text": str(node), "note": note, "lang": node.language}
+
+
+def fact_view(node: Node, label: Labeller) -> dict[str, Any]:
+    """A key fact: numbers with thousands separators, no datatype note."""
+    view = term_view(node, label)
+    if isinstance(node, Literal) and isinstance(node.toPython(), int | float | Decimal):
+        number = node.toPython()
+        text = f"{number:,f}" if isinstance(number, Decimal) else f"{number:,}"
+        view["text"] = text.rstrip("0").rstrip(".") if isinstance(number, Decimal) and "." in text else text
+        view["note"] = ""
+    return view
+
+
+def pager(total: int, current: int, param: str) -> dict[str, Any]:
+    pages = max(1, -(-total // PAGE_SIZE))
+    start = (current - 1) * PAGE_SIZE
+    return {"total": total, "page": current, "pages": pages, "param": param,
+            "start": min(total, start + 1), "end": min(total, start + PAGE_SIZE)}
+
+
+EMBEDDED_JSONLD_LIMIT = 300  # a hub's full data is one link away (/data/…); the page embeds a sample
+
+
+def jsonld_of(iri: URIRef) -> Any:
+    """The entity's own statements as a JSON-LD document (embedded in its page; capped)."""
+    out = store().select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ ?this ?p ?o }} }} LIMIT {EMBEDDED_JSONLD_LIMIT}",
+                         {"this": iri})
+    quads = [(iri, r["p"], r["o"], r["g"]) for r in out]
+    quads += blank_closure([q[2] for q in quads if isinstance(q[2], BNode)])
+    return json.loads(serialize(quads, "jsonld"))
+
+
+# Key facts shown first on the pages of some kinds: (interface text, pattern binding ?x, inferred?).
+KEY_FACTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "city": (
+        ("state", "?this ascn:isLocatedIn ?x", False),
+        ("density", "?this ascn:populationDensityPerKm2 ?x", False),
+        ("gdp", "?this ascn:isLocatedIn ?s . ?s ascn:gdpPerCapitaUSD ?x", False),
+        ("typology_class", "GRAPH ?inferred { ?this a ?x } ?x a ascn:TypologyClass", True),
+        ("officers", "?post ascn:forCity ?this ; a ascn:ChiefSmartCityOfficerPost . ?x org:holds ?post", False),
+        ("focus_areas", "?this ascn:hasFocusArea ?x", False),
+        ("projects", "?x ascn:isProjectOf ?this", False),
+    ),
+    "state": (
+        ("capital", "?x ascn:isCapitalOf ?this", False),
+        ("pilot_cities", "?x ascn:nominatedBy ?this", False),
+        ("gdp", "?this ascn:gdpPerCapitaUSD ?x", False),
+        ("representative", "?post ascn:forCountry ?this ; a ascn:NationalRepresentativePost . ?x org:holds ?post",
+         False),
+    ),
+    "person": (("post", "?this org:holds ?x", False),),
+}
+
+
+def key_facts(iri: URIRef) -> list[tuple[str, list[Node], bool]]:
+    """The key facts of a city, state or person: (interface text key, values, inferred)."""
+    ref = str(iri)[len(base_iri()):].split("/")
+    specs = KEY_FACTS.get(ref[1], ()) if len(ref) == 3 and ref[0] == "id" else ()
+    head = (f"PREFIX ascn: <{base_iri()}def/ascn#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+    out = []
+    for text, pattern, inferred in specs:
+        query = head + f"SELECT DISTINCT ?x WHERE {{ {pattern} }} ORDER BY ?x LIMIT 50"
+        bindings = {"this": iri, "inferred": URIRef(f"{base_iri()}graph/inferred")} if inferred else {"this": iri}
+        values = [r["x"] for r in store().select(query, bindings) if "x" in r]
+        if values:
+            out.append((text, values, inferred))
+    return out
+
+
+def entity_page(iri: URIRef, data_stem: str) -> Response:
+    if not exists(iri):
+        return missing()
+    lang = page_lang()
+
+    def build() -> Response:
+        return render("entity.html", **page_context(iri, data_stem, lang))
+
+    return conditional(etag_for("page", iri, lang, request.query_string), build,
+                       cache_control="no-cache", vary=("Accept-Language", "Cookie"))
+
+
+def page_context(iri: URIRef, data_stem: str, lang: str) -> dict[str, Any]:
+    from ascn_kg.web.ontology_doc import ontology_graph
+
+    out_page, in_page = page_number("page"), page_number("in")
+    out_total = count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?this ?p ?o } }", iri)
+    in_total = count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?this } }", iri)
+    out_rows = outbound(iri, (out_page - 1) * PAGE_SIZE, out_total)
+    in_rows = inbound(iri, (in_page - 1) * PAGE_SIZE, in_total)
+    notes = notes_about(iri)
+    types = store().select("SELECT DISTINCT ?type ?g WHERE { GRAPH ?g { ?this a ?type } }", {"this": iri})
+    wanted = {str(iri)} | {str(x) for row in out_rows + in_rows for x in row if isinstance(x, URIRef)}
+    wanted |= {str(r["type"]) for r in types} | {str(r["g"]) for r in types}
+    facts = key_facts(iri)
+    wanted |= {str(v) for _, values, _ in facts for v in values if isinstance(v, URIRef)}
+    wanted |= {str(n["iri"]) for n in notes} | {str(c["source"]) for n in notes for c in n["claims"] if c["source"]}
+    label = Labeller(wanted, lang)
+    ontology = ontology_graph()
+    own = own_labels(iri)
+    type_rows = group([(RDF.type, r["type"], r["g"]) for r in types])
+    return {
+        "iri": str(iri), "title": label(iri), "label_en": own["en"], "label_ko": own["ko"],
+        "types": [{"value": term_view(s.value, label), "inferred": s.inferred} for s in type_rows],
+        "notes": [{"title": label(n["iri"]), "href": term_view(n["iri"], label)["href"],
+                   "category": n["category"], "reading": n["reading"],
+                   "claims": [{"text": c["text"], "lang": c["text"].language,
+                               "source": term_view(c["source"], label) if c["source"] else None}
+                              for c in n["claims"]]} for n in notes],
+        "facts": [{"label": t(text), "values": [fact_view(v, label) for v in values], "inferred": inferred}
+                  for text, values, inferred in facts],
+        "statements": statement_groups(group(out_rows), label, ontology),
+        "inbound": statement_groups(group(in_rows), label, ontology),
+        "out_pager": pager(out_total, out_page, "page"), "in_pager": pager(in_total, in_page, "in"),
+        "formats": [(ext, media, f"{data_stem}.{ext}") for ext, (media, _) in RDF_FORMATS.items()],
+        "jsonld": jsonld_of(iri) if out_total else None,
+    }
+
+
+def statement_groups(statements: list[Statement], label: Labeller, ontology: Graph) -> list[dict[str, Any]]:
+    """Statements grouped by property, for the property tables."""
+    groups: dict[Node, dict[str, Any]] = {}
+    for s in statements:
+        entry = groups.setdefault(s.prop, {"prop": term_view(s.prop, label), "values": []})
+        entry["values"].append({
+            "value": term_view(s.value, label, ontology),
+            "inferred": s.inferred,
+            "sources": [term_view(g, label) for g in s.graphs],
+        })
+    return sorted(groups.values(), key=lambda e: e["prop"]["text"].casefold())
+

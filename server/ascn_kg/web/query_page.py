@@ -1,0 +1,151 @@
+"""The query page ``/query``: an editor, the catalogue of example questions, labelled results.
+
+``/query?name=NAME[&param=value…]&run=1`` runs a catalogue query (its parameters bound by
+:func:`ascn_kg.catalogue.render`); ``/query?query=TEXT&run=1`` runs any query (permalinks
+``/q/<id>`` land here). Queries pass the same safety check and cache as ``/sparql``;
+results are shown with labels in the page language and links to entity pages, and can be
+downloaded in every format of the endpoint (links to ``/sparql?query=…&format=…``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
+
+from ascn_kg import labels
+from ascn_kg.config import DEFAULT_BASE_IRI
+from ascn_kg.web.entity import Labeller
+from ascn_kg.web.kit import base_iri, href, page_lang, render, root, settings, store, t
+
+bp = Blueprint("querypage", __name__)
+
+SHOWN_ROWS = 500
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PLAIN_DATATYPES = frozenset(XSD + name for name in ("integer", "decimal", "boolean", "double", "string"))
+RESULT_DOWNLOADS = ("json", "xml", "csv", "tsv")
+GRAPH_DOWNLOADS = ("ttl", "nt", "jsonld", "rdfxml")
+
+
+def catalogue() -> tuple[list[Any], str | None]:
+    """The catalogue entries (and an error message when the catalogue cannot be read)."""
+    try:
+        from ascn_kg.catalogue import CatalogueError, load_catalogue
+    except ImportError:
+        return [], t("catalogue_missing")
+    try:
+        return load_catalogue(settings().queries_dir), None
+    except (CatalogueError, OSError) as error:
+        return [], f"{t('catalogue_missing')} ({error})"
+
+
+def rebased(text: str) -> str:
+    """A catalogue query with IRIs moved from the default base to this server's base."""
+    base = base_iri()
+    return text.replace(DEFAULT_BASE_IRI, base) if base != DEFAULT_BASE_IRI else text
+
+
+def chosen_entry(entries: list[Any]) -> Any:
+    name = request.args.get("name", "")
+    return next((e for e in entries if e.name == name), None)
+
+
+def entry_view(entry: Any, lang: str) -> dict[str, Any]:
+    return {"name": entry.name, "title": entry.title,
+            "question": entry.question_ko if lang == "ko" else entry.question_en,
+            "reproduces": entry.reproduces, "href": f"{root()}/query?{urlencode({'name': entry.name, 'run': '1'})}",
+            "params": [{"name": p.name, "description": p.description, "default": p.default,
+                        "value": request.args.get(p.name, p.default)} for p in entry.params]}
+
+
+def run(text: str) -> dict[str, Any]:
+    """Check and run a query; the outcome as table rows, or an error message."""
+    from ascn_kg.store.safety import Limits, QueryRefused, check
+    from ascn_kg.sparql.endpoint import classify, record, run_cached, shorten
+    from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, QuerySyntaxError, StoreError
+
+    started = time.perf_counter()
+    try:
+        checked = check(text, Limits.from_settings(settings()))
+        media = JSON_RESULTS if checked.form in {"SELECT", "ASK"} else N_TRIPLES
+        job = QueryRequest(checked, media, max_rows=settings().max_result_rows)
+        outcome, was_cached = run_cached(store(), job)
+    except (QueryRefused, StoreError) as error:
+        outcome_name, _, reason = classify(error)
+        record(started, text, outcome_name, None, reason, error=error)
+        message = error.message if isinstance(error, QueryRefused) else str(error)
+        if isinstance(error, QuerySyntaxError):
+            message = f"malformed query: {shorten(message)}"
+        return {"error": message}
+    record(started, text, "ok", outcome.rows, cached=was_cached, truncated=outcome.truncated)
+    return tabulate(checked.form, outcome)
+
+
+def tabulate(form: str, outcome: Any) -> dict[str, Any]:
+    from ascn_kg.sparql.html import graph_rows
+
+    if form == "ASK":
+        return {"form": form, "boolean": json.loads(outcome.body)["boolean"], "count": 1}
+    if form == "SELECT":
+        document = json.loads(outcome.body)
+        columns = document["head"]["vars"]
+        bindings = document["results"]["bindings"][:SHOWN_ROWS]
+        raw = [[b.get(v) for v in columns] for b in bindings]
+    else:
+        columns = ["subject", "predicate", "object"]
+        raw = [[{"type": "uri" if c["href"] else "literal", "value": c["text"]} for c in row]
+               for row in graph_rows(outcome.body)[:SHOWN_ROWS]]
+    iris = {c["value"] for row in raw for c in row if c and c["type"] == "uri"}
+    label = Labeller(iris, page_lang())
+    rows = [[cell(c, label) for c in row] for row in raw]
+    return {"form": form, "columns": columns, "rows": rows, "count": outcome.rows,
+            "truncated": outcome.truncated, "shown": len(rows)}
+
+
+def cell(term: dict[str, Any] | None, label: Labeller) -> dict[str, Any]:
+    if term is None:
+        return {"text": "", "href": None, "note": "", "iri": ""}
+    value = term["value"]
+    if term["type"] == "uri":
+        return {"text": label(value), "href": href(value), "note": "", "iri": value}
+    if term["type"] == "bnode":
+        return {"text": f"_:{value}", "href": None, "note": "", "iri": ""}
+    datatype = term.get("datatype", "")
+    note = f"@{term['xml:lang']}" if "xml:lang" in term else \
+        "" if datatype in PLAIN_DATATYPES or not datatype else labels.local_name(datatype)
+    return {"text": value, "href": None, "note": note, "iri": "", "lang": term.get("xml:lang")}
+
+
+def downloads(text: str, form: str | None) -> list[tuple[str, str]]:
+    names = GRAPH_DOWNLOADS if form in {"CONSTRUCT", "DESCRIBE"} else RESULT_DOWNLOADS
+    if form == "ASK":
+        names = ("json", "xml")
+    return [(name, f"{root()}/sparql?{urlencode({'query': text, 'format': name})}") for name in names]
+
+
+@bp.get("/query")
+def query_page() -> Response:
+    lang = page_lang()
+    entries, problem = catalogue()
+    entry = chosen_entry(entries)
+    text, error = request.args.get("query", ""), None
+    if not text and entry is not None:
+        params = {p.name: request.args.get(p.name, p.default) for p in entry.params}
+        from ascn_kg.catalogue import render as render_query
+
+        try:
+            text = rebased(render_query(entry, params))
+        except ValueError as problem_:
+            error = str(problem_)
+    result = run(text) if text.strip() and request.args.get("run") and error is None else None
+    status = 400 if result is not None and "error" in result else 200
+    context = {
+        "title": (entry.title if entry else t("query")), "query": text, "problem": problem, "error": error,
+        "entries": [entry_view(e, lang) for e in entries], "entry": entry_view(entry, lang) if entry else None,
+        "result": result, "downloads": downloads(text, (result or {}).get("form")) if text.strip() else [],
+    }
+    return render("query.html", status=status, **context)
+
