@@ -46,19 +46,19 @@ run: build serve
 # lint, the whole test suite, then the load test in its short form (15 s; the p99/p50
 # latency target is reported, not gating, on a shared 2-core machine: `make loadtest` gates it)
 test: test-setup
-	$(BIN)/ruff check server tests
+	$(BIN)/ruff check server tests benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/ascn-kg build
-	$(BIN)/python -m ascn_kg.loadtest --duration 15 --latency-advisory
+	$(BIN)/python -m benchmarks.loadtest --duration 15 --latency-advisory
 
 lint: setup
-	$(BIN)/ruff check server tests
+	$(BIN)/ruff check server tests benchmarks
 
 bench: setup
-	$(BIN)/python -m ascn_kg.bench
+	$(BIN)/python -m benchmarks.bench
 
 loadtest: test-setup
-	$(BIN)/python -m ascn_kg.loadtest --duration 60
+	$(BIN)/python -m benchmarks.loadtest --duration 60
 
 clean:
 	rm -rf dist .dist-builds .pytest_cache .ruff_cache

@@ -1,10 +1,10 @@
 """Side-by-side benchmarks: our endpoint (gunicorn) and an Oxigraph server on the same data.
 
-``python -m ascn_kg.bench [--quick]`` (``make bench``) measures, in one run:
+``python -m benchmarks.bench [--quick]`` (``make bench``) measures, in one run:
 
 * the query catalogue (``queries/*.rq`` with their defaults) on the built ``dist/``, and
   catalogue-shaped queries on a synthetic graph of a million triples
-  (:mod:`ascn_kg.synthetic`): median and p95 latency over sequential keep-alive requests,
+  (:mod:`benchmarks.synthetic`): median and p95 latency over sequential keep-alive requests,
   for our server with the result cache off, with it on, with ``If-None-Match`` (304), and
   for ``oxigraph serve-read-only`` (union default graph) — and the ratio;
 * throughput of a query mix with 4 concurrent keep-alive clients;
@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ascn_kg.config import DEFAULT_BASE_IRI, PROJECT_ROOT
+from ascn_kg.config import DEFAULT_BASE_IRI
+from benchmarks import REPO
 
 JSON_RESULTS = "application/sparql-results+json"
 START_TIMEOUT = 120.0
@@ -191,7 +192,7 @@ def gunicorn_workers(server: Server) -> list[int]:
 
 
 def pool_workers(server: Server) -> list[int]:
-    return [p for p in descendants(server.process.pid) if "ascn_kg.query_pool" in command_of(p)]
+    return [p for p in descendants(server.process.pid) if "ascn_kg.store.pool" in command_of(p)]
 
 
 def _parent(pid: int) -> int:
@@ -259,18 +260,17 @@ def our_server(
     dist: Path, workers: int = 2, app: str = "ascn_kg:create_app()", timeout: float = START_TIMEOUT,
     **settings: Any,
 ) -> Iterator[Server]:
-    """Our server (``python -m ascn_kg.serve``, gunicorn) over ``dist``, on a free port."""
+    """Our server (``python -m ascn_kg.ops.runner``, gunicorn) over ``dist``, on a free port."""
     with tempfile.TemporaryDirectory(prefix="ascn-bench-") as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASCN_KG_")}
         env.update({f"ASCN_KG_{k.upper()}": str(v) for k, v in settings.items()})
         env.setdefault("ASCN_KG_PERMALINK_DIR", str(Path(scratch) / "permalinks"))
         env["PROMETHEUS_MULTIPROC_DIR"] = str(Path(scratch) / "metrics")
         os.mkdir(env["PROMETHEUS_MULTIPROC_DIR"])
-        tests = PROJECT_ROOT / "tests"
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tests), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), str(REPO / "tests"), env.get("PYTHONPATH")]))
 
         def argv(port: int) -> list[str]:
-            return [sys.executable, "-m", "ascn_kg.serve", "--app", app, "--host", "127.0.0.1",
+            return [sys.executable, "-m", "ascn_kg.ops.runner", "--app", app, "--host", "127.0.0.1",
                     "--port", str(port), "--workers", str(workers), "--dist-dir", str(dist)]
 
         with _launched("ours", argv, scratch, "/readyz", "/sparql", env, timeout) as server:
@@ -279,7 +279,7 @@ def our_server(
 
 @contextlib.contextmanager
 def floor_server(dist: Path, workers: int = 2) -> Iterator[Server]:
-    """gunicorn with our worker class over :mod:`ascn_kg.bench_floor` (bare pyoxigraph)."""
+    """gunicorn with our worker class over :mod:`benchmarks.floor` (bare pyoxigraph)."""
     from ascn_kg.ops.gunicorn_worker import LingeringThreadWorker
     from ascn_kg.ops.runner import GUNICORN_THREADS
 
@@ -287,9 +287,10 @@ def floor_server(dist: Path, workers: int = 2) -> Iterator[Server]:
 
     def argv(port: int) -> list[str]:
         return [sys.executable, "-m", "gunicorn", "--worker-class", worker, "--threads", str(GUNICORN_THREADS),
-                "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "ascn_kg.bench_floor:app"]
+                "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "benchmarks.floor:app"]
 
-    env = os.environ | {"ASCN_KG_FLOOR_STORE": str(dist.resolve() / "store")}
+    env = os.environ | {"ASCN_KG_FLOOR_STORE": str(dist.resolve() / "store"),
+                        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     with (tempfile.TemporaryDirectory(prefix="ascn-bench-floor-") as scratch,
           _launched("floor", argv, scratch, "/sparql?query=ASK%7B%7D", "/sparql", env) as server):
         yield server
@@ -523,8 +524,8 @@ class Options:
     throughput_s: float = 4.0
     pairs: int = 600
     pages: int = 20
-    dist: Path = PROJECT_ROOT / "dist"
-    queries_dir: Path = PROJECT_ROOT / "queries"
+    dist: Path = REPO / "dist"
+    queries_dir: Path = REPO / "queries"
     cache_dir: Path | None = None
     app: str = "ascn_kg:create_app()"
     workers: int = 2
@@ -852,8 +853,8 @@ def _cheapest(report: Report, label: str, queries: list[Query]) -> Query:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ascn_kg.bench [--quick] [--triples N] [--json FILE] [--strict]``."""
-    parser = argparse.ArgumentParser(prog="python -m ascn_kg.bench", description=__doc__.split("\n\n")[0])
+    """``python -m benchmarks.bench [--quick] [--triples N] [--json FILE] [--strict]``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small graph, few requests (about a minute)")
     parser.add_argument("--triples", type=int, help="size of the synthetic graph")
     parser.add_argument("--requests", type=int, help="sequential requests per query (at most)")

@@ -1,7 +1,7 @@
-"""A bounded load test on loopback: ``python -m ascn_kg.loadtest [--duration 60]`` (``make loadtest``).
+"""A bounded load test on loopback: ``python -m benchmarks.loadtest [--duration 60]`` (``make loadtest``).
 
 Starts our server (gunicorn, 4 workers) over ``dist/`` with a short query time limit, runs
-locust headless as a library with 16 concurrent users (:mod:`ascn_kg.locustfile`) mixing
+locust headless as a library with 16 concurrent users (:mod:`benchmarks.locustfile`) mixing
 catalogue queries in every result format, entity pages, search, dump downloads and a share
 of runaway queries that must end at the time limit (504), then stops by itself and prints:
 requests served, errors by kind, p50/p95/p99 per request kind, worker RSS at start and end.
@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks import REPO
 
 MAX_DURATION = 60.0
 CHEAP_KINDS = ("catalogue", "page", "search")
@@ -174,23 +176,23 @@ def _server_error(kind: str, status: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ascn_kg.loadtest [--duration S] [--users N] [--dist DIR]``."""
+    """``python -m benchmarks.loadtest [--duration S] [--users N] [--dist DIR]``."""
     try:
         import locust  # noqa: F401  (monkey-patches the standard library first)
     except ImportError:
         print("loadtest: locust is not installed (pip install locust)", file=sys.stderr)
         return 2
     from benchmarks.bench import gunicorn_workers, memory_kib, our_server
-    from ascn_kg.config import PROJECT_ROOT
 
-    parser = argparse.ArgumentParser(prog="python -m ascn_kg.loadtest", description=__doc__.split("\n\n")[0])
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.loadtest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=MAX_DURATION, help=f"seconds (at most {MAX_DURATION:.0f})")
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--latency-advisory", action="store_true",
                         help="report the p99/p50 target without failing on it (short runs on shared machines)")
-    parser.add_argument("--dist", type=Path, default=PROJECT_ROOT / "dist")
-    parser.add_argument("--queries-dir", type=Path, default=PROJECT_ROOT / "queries")
+    parser.add_argument("--dist", type=Path, default=REPO / "dist")
+    parser.add_argument("--queries-dir", type=Path, default=REPO / "queries")
     parser.add_argument("--query-timeout", type=float, default=2.0)
     parser.add_argument("--app", default="ascn_kg:create_app()")
     args = parser.parse_args(argv)

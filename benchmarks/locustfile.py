@@ -1,4 +1,4 @@
-"""The locust user of ``make loadtest`` (see :mod:`ascn_kg.loadtest`, which fills :data:`WORKLOAD`).
+"""The locust user of ``make loadtest`` (see :mod:`benchmarks.loadtest`, which fills :data:`WORKLOAD`).
 
 Importing this module imports locust, which monkey-patches the standard library with gevent:
 import it only in a process that runs the load test. It also works with the locust command

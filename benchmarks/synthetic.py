@@ -12,7 +12,7 @@ One entity is deliberately huge, like ``id/organisation/ascn`` in the real graph
 bigger: it has thousands of statements and tens of thousands of inbound links (every city
 is a pilot city of it), for the paging of entity pages.
 
-``python -m ascn_kg.synthetic OUT_DIR [--triples N] [--seed S]`` writes a dist-like folder
+``python -m benchmarks.synthetic OUT_DIR [--triples N] [--seed S]`` writes a dist-like folder
 (``ascn.nq``, ``VERSION``, ``void.ttl``, ``store/``) that ``ascn-kg serve --dist-dir OUT_DIR``
 and ``tests/liveserver.running_server(OUT_DIR)`` can serve.
 """
@@ -28,8 +28,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ascn_kg.config import DEFAULT_BASE_IRI, PROJECT_ROOT
+from ascn_kg.config import DEFAULT_BASE_IRI
 from ascn_kg.store.label_index import INDEX_FILE, index_dist
+from benchmarks import REPO
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -161,7 +162,7 @@ def _ontology(base: str) -> Iterator[str]:
     """The real ontology's triples in ``graph/ontology`` (empty if the file is missing)."""
     import pyoxigraph as ox
 
-    path = PROJECT_ROOT / "ontology" / "ascn.ttl"
+    path = REPO / "ontology" / "ascn.ttl"
     if not path.exists():
         return
     text = path.read_text(encoding="utf-8").replace(DEFAULT_BASE_IRI, base)
@@ -380,8 +381,8 @@ def cached_dist(cache_dir: Path, triples: int = 1_000_000, seed: int = 2018,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ascn_kg.synthetic OUT_DIR [--triples N] [--seed S] [--base-iri IRI]``."""
-    parser = argparse.ArgumentParser(prog="python -m ascn_kg.synthetic", description=__doc__.split("\n\n")[0])
+    """``python -m benchmarks.synthetic OUT_DIR [--triples N] [--seed S] [--base-iri IRI]``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.synthetic", description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="folder to write (a dist-like folder)")
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2018)

@@ -99,7 +99,7 @@ def running_server(
     env.update({f"ASCN_KG_{k.upper()}": _env_value(v) for k, v in settings.items()})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
     argv = [
-        sys.executable, "-m", "ascn_kg.serve", "--app", app, "--host", "127.0.0.1",
+        sys.executable, "-m", "ascn_kg.ops.runner", "--app", app, "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--dist-dir", str(dist_dir),
     ]
     base = f"http://127.0.0.1:{port}"

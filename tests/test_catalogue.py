@@ -33,10 +33,10 @@ from ascn_kg.catalogue import (
     render_index,
     resolve,
 )
-from ascn_kg.config import PROJECT_ROOT
 from liveserver import oxigraph_binary, running_oxigraph
+from support import REPO
 
-QUERIES = PROJECT_ROOT / "queries"
+QUERIES = REPO / "queries"
 EXPECTED = QUERIES / "expected"
 RQ_FILES = sorted(QUERIES.glob("*.rq"))
 NAMES = [path.stem for path in RQ_FILES]
@@ -379,7 +379,7 @@ def test_cli_asks_an_endpoint(project_settings, oxigraph_endpoint):
 @pytest.mark.slow
 def test_a_wrong_transcription_fails_the_queries_that_show_it(data_copy: Path, tmp_path: Path):
     """Kuching's density mistyped (1,310 for Annex 3's 1,301): exactly the queries showing it fail."""
-    from ascn_kg.build import build
+    from ascn_kg.build.pipeline import build
     from ascn_kg.config import load_settings
 
     table = data_copy / "indicators.csv"

@@ -16,15 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from benchmarks.synthetic import write_dist
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ascn_kg import create_app, openapi
-from ascn_kg.querylog import close_logging
-from ascn_kg.synthetic import write_dist
+from ascn_kg.ops.app_state import store
+from ascn_kg.ops.querylog import close_logging
+from ascn_kg.web import openapi
 from liveserver import running_server
+from support import new_app
 
 ROUTES = ["/", "/sparql", "/search", "/api/search", "/page/city/", "/page/state/", "/id/city/", "/data/city/",
           "/download/", "/query", "/q/", "/chart/", "/states", "/cities", "/def/ascn", "/graph/", "/healthz",
@@ -39,14 +40,6 @@ FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
                                                                       HealthCheck.too_slow])
 
 
-def app_with_openapi() -> Flask:
-    """The application, with /openapi.json added if web.py does not install it (yet)."""
-    app = create_app()
-    if "openapi.document" not in app.view_functions:
-        openapi.init_app(app)
-    return app
-
-
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_dist(tmp_path_factory.mktemp("fuzz") / "dist", triples=5_000).path
@@ -54,12 +47,9 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    app = create_app({"dist_dir": dist, "permalink_dir": tmp_path_factory.mktemp("links"), "query_timeout": 2.0,
-                      "log_level": "ERROR"})
-    if "openapi.document" not in app.view_functions:
-        openapi.init_app(app)
+    app = new_app(tmp_path_factory.mktemp("app"), dist_dir=dist, query_timeout=2.0, log_level="ERROR")
     yield app.test_client()
-    app.extensions["ascn_store"].close()
+    store(app).close()
     close_logging()
 
 
@@ -133,7 +123,7 @@ def test_schemathesis_finds_no_server_error(dist: Path, tmp_path: Path) -> None:
     binary = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     if binary is None:
         pytest.skip("schemathesis is not installed (pip install schemathesis)")
-    with running_server(dist, app="test_fuzz:app_with_openapi()", workers=2, query_timeout=2,
+    with running_server(dist, workers=2, query_timeout=2,
                         permalink_dir=str(tmp_path / "links"), log_level="WARNING") as base:
         argv = [binary, "run", f"{base}/openapi.json", "--checks", "not_a_server_error", "--max-examples", "30",
                 "--request-timeout", "15", "--seed", "2018", "--no-color", "--generation-deterministic",

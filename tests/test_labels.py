@@ -6,13 +6,11 @@ import warnings
 
 import pyoxigraph
 import pytest
-from flask import Flask
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from ascn_kg import labels
 from ascn_kg.config import load_settings
-from ascn_kg.labels import choose_label, label_map, label_query, lang_from_request, local_name
+from ascn_kg.labels import choose_label, label_map, label_query, local_name
 
 BASE = "https://kg.ascn.example/id/city/"
 KL, SEJONG, DANANG, LUANG = (BASE + k for k in ("kuala-lumpur", "sejong", "da-nang",
@@ -67,7 +65,7 @@ class RdflibStore:
 
 def embedded_store(root):
     """The project's embedded backend (rows are dicts of rdflib terms) over TRIPLES."""
-    from ascn_kg.store import EmbeddedStore
+    from ascn_kg.store.embedded import EmbeddedStore
 
     dist = root / "dist"
     dist.mkdir()
@@ -134,80 +132,6 @@ def test_choice_does_not_depend_on_order() -> None:
 )
 def test_local_name(iri: str, expected: str) -> None:
     assert local_name(iri) == expected
-
-
-# --- lang_from_request --------------------------------------------------------------------
-
-@pytest.fixture()
-def app() -> Flask:
-    app = Flask("labels_test")
-    labels.init_app(app, load_settings())
-
-    @app.get("/which")
-    def which() -> str:
-        return lang_from_request()
-
-    @app.get("/plain")
-    def plain() -> str:
-        return "no language here"
-
-    return app
-
-
-@pytest.mark.parametrize(
-    ("query", "cookie", "accept", "expected"),
-    [
-        ("", None, None, "en"),
-        ("?lang=ko", None, None, "ko"),
-        ("?lang=ko-KR", None, None, "ko"),
-        ("?lang=en", "ko", "ko", "en"),  # the parameter wins
-        ("", "ko", "en", "ko"),  # then the cookie
-        ("?lang=fr", "ko", None, "ko"),  # unsupported values are ignored
-        ("", "xx", "ko-KR,ko;q=0.9,en;q=0.5", "ko"),  # then Accept-Language
-        ("", None, "fr-FR,en;q=0.8,ko;q=0.9", "ko"),
-        ("", None, "fr-FR,de;q=0.9", "en"),  # then English
-    ],
-)
-def test_lang_from_request(app: Flask, query: str, cookie, accept, expected: str) -> None:
-    client = app.test_client()
-    if cookie:
-        client.set_cookie("lang", cookie)
-    headers = {"Accept-Language": accept} if accept else {}
-    response = client.get(f"/which{query}", headers=headers)
-    assert response.get_data(as_text=True) == expected
-    assert set(response.vary) >= {"Accept-Language", "Cookie"}
-
-
-def test_vary_only_where_the_language_was_used(app: Flask) -> None:
-    assert "Accept-Language" not in app.test_client().get("/plain").vary
-
-
-def test_language_switch_sets_a_cookie_and_goes_back(app: Flask) -> None:
-    client = app.test_client()
-    response = client.get("/lang/ko?next=/page/city/sejong%3Fx%3D1")
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/page/city/sejong?x=1"
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("lang=ko;")
-    assert "Max-Age=31536000" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-    assert client.get("/which").get_data(as_text=True) == "ko"
-
-
-@pytest.mark.parametrize(
-    "target",
-    ["//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example",
-     "/\t/evil.example", "javascript:alert(1)", "evil.example", "", "/%0a//x\n"],
-)
-def test_language_switch_never_leaves_the_site(app: Flask, target: str) -> None:
-    response = app.test_client().get("/lang/en", query_string={"next": target})
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/"
-
-
-def test_unknown_language_is_404(app: Flask) -> None:
-    response = app.test_client().get("/lang/fr?next=/")
-    assert response.status_code == 404
-    assert "Set-Cookie" not in response.headers
 
 
 # --- label_map ----------------------------------------------------------------------------

@@ -1,24 +1,35 @@
-"""ASCN-KG: a linked-data knowledge graph of the ASEAN Smart Cities Network."""
+"""ASCN-KG: a linked-data knowledge graph of the ASEAN Smart Cities Network.
+
+The package is cut by what each part owns; imports run one way, from the top down:
+
+- ground (this folder): ``config``, ``errors``, ``namespaces``, ``iris``, ``labels`` (the
+  label rule), ``catalogue``, ``negotiation``; they import nothing of the parts below.
+- ``store``: the store seam (protocol, embedded and remote backends, the killable pool,
+  evaluation, serialization, the safety gate, the label index); imports only the ground.
+- ``build``: tables → RDF → reasoning → SHACL → ``dist/``, and publishing; imports the store
+  and the ground, never Flask.
+- ``ops``: the app's state, bookkeeping, metrics, logs, headers, health, the server runner;
+  imports the store and the ground.
+- ``sparql``: the Protocol endpoint and its lane; imports ops, the store and the ground.
+- ``web``: the pages; imports sparql, ops, the store and the ground.
+- ``app`` (the factory), ``cli`` and ``querycli`` sit on top.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from ascn_kg.config import Settings, load_settings
+    from ascn_kg.config import Settings
 
 __all__ = ["create_app"]
 
 
 def create_app(test_config: dict[str, Any] | Settings | None = None) -> Flask:
-    """Flask application factory: settings, the store, then one blueprint per surface."""
-    settings = test_config if isinstance(test_config, Settings) else load_settings(
-        **(test_config or {})
-    )
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(settings.as_flask_config())
-    from ascn_kg import app as web
+    """The Flask application (see :func:`ascn_kg.app.create_app`)."""
+    # Imported here, not above: the build and the CLI import this package without Flask.
+    from ascn_kg.app import create_app as make_app
 
-    web.init_app(app, settings)
-    return app
+    return make_app(test_config)

@@ -1,37 +1,30 @@
-"""Wiring of the web application: the store, then one blueprint or extension per surface."""
+"""The application factory: the one place where the parts of the server are wired together."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
-from ascn_kg.config import Settings
+from ascn_kg.config import Settings, load_settings
+from ascn_kg.ops import bookkeeping
+from ascn_kg.ops.app_state import attach_store
+from ascn_kg.sparql import endpoint, lane
+from ascn_kg.web import registrar
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    """Open the store and install every surface of the server, in one place.
+def create_app(test_config: dict[str, Any] | Settings | None = None) -> Flask:
+    """Settings, the store, then one blueprint or extension per surface.
 
-    A missing or unreadable store does not stop the app: /healthz answers, /readyz
-    reports the reason with 503 (``ascn-kg serve`` refuses to start in that case).
+    A missing or unreadable store does not stop the app: /healthz answers, /readyz reports
+    the reason with 503 (``ascn-kg serve`` refuses to start in that case).
     """
-    from ascn_kg import labels
-    from ascn_kg.web import openapi
-    from ascn_kg.ops import bookkeeping as ops
-    from ascn_kg.web import kit as pages
-    from ascn_kg.web import permalinks
-    from ascn_kg.sparql import endpoint as sparql
-    from ascn_kg.sparql import lane as sparql_lane
-    from ascn_kg.store.protocol import StoreError, open_store
-
-    try:
-        store = open_store(settings)
-    except StoreError as exc:
-        store = None
-        app.extensions["ascn_store_error"] = str(exc)
-    app.extensions["ascn_store"] = store
-    ops.init_app(app, settings)  # first: its request timer runs before every other hook
-    labels.init_app(app, settings)
-    app.register_blueprint(sparql.bp)
-    permalinks.init_app(app, settings)
-    openapi.init_app(app)
-    pages.init_app(app, settings)  # linked-data pages, search, chart, query page, downloads
-    sparql_lane.init_app(app, settings)  # outermost
+    settings = test_config if isinstance(test_config, Settings) else load_settings(**(test_config or {}))
+    app = Flask("ascn_kg", instance_relative_config=True)
+    app.config.from_mapping(settings.as_flask_config())
+    attach_store(app, settings)
+    bookkeeping.init_app(app, settings)  # first: its request timer runs before every other hook
+    endpoint.init_app(app, settings)
+    registrar.init_app(app, settings)  # language, pages, search, permalinks, OpenAPI
+    lane.init_app(app, settings)  # outermost
+    return app

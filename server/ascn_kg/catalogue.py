@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from ascn_kg.config import source_root
+
 HEADER_LINE = re.compile(r"^#\+\s*(?P<field>[A-Za-z_]+)\s*:\s*(?P<value>.*?)\s*$")
 PARAM_VALUE = re.compile(r"^(?P<description>[^|]+?)\s*\|\s*default:\s*(?P<default>.*?)$")
 PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -343,10 +345,8 @@ def write_index(queries_dir: Path | str) -> Path:
 
 def main(argv: list[str] | None = None, out: IO[str] | None = None) -> int:
     """``python -m ascn_kg.catalogue [QUERIES_DIR]``: rewrite the index; 1 if a header is bad."""
-    from ascn_kg.config import Settings
-
     args = sys.argv[1:] if argv is None else argv
-    queries_dir = Path(args[0]) if args else Settings().queries_dir
+    queries_dir = Path(args[0]) if args else source_root() / "queries"
     out = out or sys.stdout
     try:
         target = write_index(queries_dir)

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import click
 
-from ascn_kg.catalogue import CatalogueError
 from ascn_kg.config import Settings, load_settings
-from ascn_kg.build.reason import InconsistentOntologyError
-from ascn_kg.build.tables import DataError
-from ascn_kg.build.validate import ShaclViolationError, ShapesError
+
+# Each command imports its part of the package when it runs (the build loads owlready2 and
+# pySHACL, serving loads Flask): `ascn-kg --help` and `ascn-kg serve` start without the rest.
 
 EXIT_INVALID = 1
 EXIT_ENVIRONMENT = 2
@@ -53,6 +52,11 @@ def main(ctx: click.Context, config, base_iri, data_dir, ontology_dir, dist_dir,
 
 def _checked(action):
     """Run a build step, turning invalid data into a clear message and exit code 1."""
+    from ascn_kg.build.reason import InconsistentOntologyError
+    from ascn_kg.build.tables import DataError
+    from ascn_kg.build.validate import ShaclViolationError, ShapesError
+    from ascn_kg.catalogue import CatalogueError
+
     try:
         return action()
     except DataError as exc:
@@ -156,8 +160,8 @@ def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, end
     """Run QUERY: a catalogue name (queries/NAME.rq), a query file, or the text of a query."""
     from ascn_kg.catalogue import CatalogueError, UnknownQuery, query_text
     from ascn_kg.querycli import run_query
-    from ascn_kg.store.safety import QueryRefused
     from ascn_kg.store.protocol import BackendUnavailable, QuerySyntaxError, StoreError, StoreMissing
+    from ascn_kg.store.safety import QueryRefused
 
     settings = _settings(ctx)
     bound: dict[str, str] = {}
@@ -201,7 +205,7 @@ def _names_something(settings: Settings, value: str) -> bool:
     """Whether a parameter value is a key or an exact label of something in the built graph."""
     from rdflib import Literal
 
-    from ascn_kg.store.protocol import open_store
+    from ascn_kg.store.backend import open_store
 
     store = open_store(settings)
     try:

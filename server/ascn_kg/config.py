@@ -12,9 +12,47 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BASE_IRI = "https://kg.ascn.example/"
 ENV_PREFIX = "ASCN_KG_"
+SOURCE_FOLDERS = ("data", "ontology", "queries")
+PROJECT_NAME = 'name = "ascn-kg"'
+
+
+def is_source_root(folder: Path) -> bool:
+    """Whether ``folder`` is an ASCN-KG checkout: its pyproject and the three source folders."""
+    try:
+        project = (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return PROJECT_NAME in project and all((folder / name).is_dir() for name in SOURCE_FOLDERS)
+
+
+def checkout_root(start: Path | None = None) -> Path | None:
+    """The ASCN-KG checkout holding ``start`` (default: the working folder), or None."""
+    here = (start or Path.cwd()).resolve()
+    return next((folder for folder in (here, *here.parents) if is_source_root(folder)), None)
+
+
+def bundled_root() -> Path:
+    """Where the installed package keeps the ontology, the source tables and the catalogue.
+
+    A wheel carries them in ``ascn_kg/bundled/``; an editable install reads the source tree.
+    """
+    packaged = Path(__file__).resolve().parent / "bundled"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2]
+
+
+def source_root() -> Path:
+    """The folder whose ``data/``, ``ontology/`` and ``queries/`` are built and served.
+
+    A curator's checkout, found from the working folder, wins: its edited tables are built.
+    Anywhere else, the copies the package carries.
+    """
+    return checkout_root() or bundled_root()
+
+
+def _source(name: str) -> Path:
+    return source_root() / name
 
 
 @dataclass(frozen=True)
@@ -22,10 +60,10 @@ class Settings:
     """All settings of ASCN-KG, with safe defaults."""
 
     base_iri: str = DEFAULT_BASE_IRI
-    data_dir: Path = PROJECT_ROOT / "data"
-    ontology_dir: Path = PROJECT_ROOT / "ontology"
-    queries_dir: Path = PROJECT_ROOT / "queries"
-    dist_dir: Path = PROJECT_ROOT / "dist"
+    data_dir: Path = field(default_factory=lambda: _source("data"))
+    ontology_dir: Path = field(default_factory=lambda: _source("ontology"))
+    queries_dir: Path = field(default_factory=lambda: _source("queries"))
+    dist_dir: Path = field(default_factory=lambda: Path.cwd() / "dist")
     # server
     host: str = "127.0.0.1"
     port: int = 8080
@@ -57,6 +95,11 @@ class Settings:
     bookkeeping_thread: bool = False  # `ascn-kg serve` turns it on: metrics and logs off the request thread
     permalink_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def permalink_folder(self) -> Path:
+        """Where the embedded permalink file lives: ``permalink_dir``, else beside ``dist``."""
+        return self.permalink_dir or self.dist_dir.parent / "instance" / "permalinks"
 
     @property
     def store_dir(self) -> Path:

@@ -1,10 +1,9 @@
-"""Labels and the interface language: the one rule for which label to show.
+"""Labels: the one rule for which label to show, free of the web layer.
 
 :func:`choose_label`: a label in the requested language, else in the other of English and
 Korean, else any label (sorted, so always the same one), else the IRI's local name.
-:func:`lang_from_request`: ``?lang=``, then the ``lang`` cookie, then Accept-Language,
-then English. ``GET /lang/<code>?next=/path`` stores the choice in the cookie.
 :func:`label_map`: the labels of many IRIs with one SELECT, IRIs bound through VALUES.
+The interface language of a request is chosen in :mod:`ascn_kg.web.language`.
 """
 
 from __future__ import annotations
@@ -12,19 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-from flask import Blueprint, Flask, Response, abort, g, redirect, request
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from ascn_kg.config import Settings
-
 LANGUAGES = ("en", "ko")
-DEFAULT_LANG = "en"
-COOKIE = "lang"
-COOKIE_MAX_AGE = 365 * 24 * 60 * 60
-_USED = "ascn_lang_used"
 # An absolute IRI that is safe to write between < > in SPARQL (no spaces, quotes, braces…).
 IRI_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\x7f]*$")
 LABEL_QUERY = """PREFIX rdfs: <{rdfs}>
@@ -69,35 +61,6 @@ def supported(lang: str | None) -> str | None:
     """The supported language named by ``lang`` (``ko-KR`` → ``ko``), or None."""
     primary = _primary(lang)
     return primary if primary in LANGUAGES else None
-
-
-def lang_from_request() -> str:
-    """The language of this request: ``?lang=``, cookie, Accept-Language, else English.
-
-    Marks the request so the response gets ``Vary: Accept-Language, Cookie``.
-    """
-    g.setdefault(_USED, True)
-    chosen = supported(request.args.get("lang")) or supported(request.cookies.get(COOKIE))
-    if chosen:
-        return chosen
-    best = request.accept_languages.best_match(LANGUAGES)
-    return supported(best) or DEFAULT_LANG
-
-
-def safe_next(target: str | None) -> str:
-    """``target`` when it is a path on this site, else ``/`` (no open redirects)."""
-    if (
-        not target
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
-    ):
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
-    return target
 
 
 def _valid_iris(iris: Iterable[str]) -> list[str]:
@@ -150,33 +113,3 @@ def label_map(store: Any, iris: Iterable[str], lang: str) -> dict[str, str]:
             if literal is not None and subject in found:
                 found[subject].append(literal)
     return {iri: choose_label(found[iri], lang, iri) for iri in wanted}
-
-
-bp = Blueprint("lang", __name__)
-
-
-@bp.get("/lang/<code>")
-def set_language(code: str) -> Response:
-    """Remember the interface language in a cookie for a year; 303 back to ``next``."""
-    lang = code.lower()
-    if lang not in LANGUAGES:
-        abort(404)
-    response = redirect(safe_next(request.args.get("next")), code=303)
-    response.set_cookie(
-        COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
-        secure=request.is_secure,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _vary_on_language(response: Response) -> Response:
-    if g.get(_USED):
-        response.vary.update(("Accept-Language", "Cookie"))
-    return response
-
-
-def init_app(app: Flask, settings: Settings | None = None) -> None:
-    """Register ``/lang/<code>`` and the ``Vary`` hook for language-dependent responses."""
-    app.register_blueprint(bp)
-    app.after_request(_vary_on_language)

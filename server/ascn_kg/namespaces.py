@@ -45,3 +45,9 @@ def prefixes(base_iri: str = DEFAULT_BASE_IRI) -> dict[str, str]:
     ours = {"ascn": str(ascn_namespace(base_iri))}
     ours.update({f"ascn{kind}": f"{base_iri}id/{kind}/" for kind in ("city", "state")})
     return STANDARD_PREFIXES | ours
+
+
+def prologue(base_iri: str = DEFAULT_BASE_IRI, names: tuple[str, ...] | None = None) -> str:
+    """SPARQL ``PREFIX`` lines for ``names`` (default: every prefix of :func:`prefixes`)."""
+    known = prefixes(base_iri)
+    return "".join(f"PREFIX {name}: <{known[name]}>\n" for name in (names or tuple(known)))

@@ -19,8 +19,10 @@ import pyoxigraph as ox
 
 from ascn_kg.config import Settings
 from ascn_kg.namespaces import prefixes
+from ascn_kg.store.backend import open_store
+from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest
 from ascn_kg.store.safety import Limits, check
-from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, open_store, term_json
+from ascn_kg.store.terms import term_json
 
 FORMATS = ("table", "csv", "json")
 CATALOGUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")

@@ -27,9 +27,9 @@ from ascn_kg.config import DEFAULT_BASE_IRI, Settings
 from ascn_kg.build.convert import Quad, convert
 from ascn_kg.build.describe import dataset_description, provenance
 from ascn_kg.store.label_index import index_dist
-from ascn_kg.namespaces import ascn_namespace
+from ascn_kg.namespaces import ascn_namespace, prefixes
 from ascn_kg.build.reason import ReasoningResult, reason
-from ascn_kg.store.protocol import to_oxigraph
+from ascn_kg.store.terms import to_oxigraph
 from ascn_kg.build.tables import Tables, load_tables
 from ascn_kg.build.validate import ShaclViolationError, ValidationResult, validate_graph
 
@@ -160,12 +160,12 @@ def write_dist(assembled: Assembled, settings: Settings, folder: Path, report=No
         (folder / "ascn.nt").write_bytes(sorted_ntriples(nquads))
         quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-        prefixes = _prefixes(base)
+        names = prefixes(base)
         (folder / "ascn.trig").write_bytes(
-            ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+            ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=names)
         )
         for name, fmt in DUMPS.items():
-            (folder / name).write_bytes(ox.serialize(triples, format=fmt, prefixes=prefixes))
+            (folder / name).write_bytes(ox.serialize(triples, format=fmt, prefixes=names))
         assembled.validation.report.serialize(folder / "shacl-report.ttl", format="turtle")
         shutil.copy(settings.ontology_dir / "ascn.ttl", folder / "ontology.ttl")
         shutil.copy(settings.ontology_dir / "shapes.ttl", folder / "shapes.ttl")
@@ -194,12 +194,6 @@ def write_dist(assembled: Assembled, settings: Settings, folder: Path, report=No
         assembled.validation.warnings,
         assembled.timings | watch.timings,
     )
-
-
-def _prefixes(base: str) -> dict[str, str]:
-    from ascn_kg.namespaces import prefixes
-
-    return prefixes(base)
 
 
 def builds_dir(dist: Path) -> Path:

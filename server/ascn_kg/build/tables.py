@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ascn_kg.config import source_root
 from ascn_kg.iris import is_valid_key
 
 DATE_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -681,6 +682,5 @@ def render_readme() -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from ascn_kg.config import PROJECT_ROOT
-
-    (PROJECT_ROOT / "data" / "README.md").write_text(render_readme(), encoding="utf-8")
+    # ``python -m ascn_kg.build.tables``: rewrite data/README.md of the checkout (or package) built
+    (source_root() / "data" / "README.md").write_text(render_readme(), encoding="utf-8")

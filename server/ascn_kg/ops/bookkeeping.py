@@ -25,16 +25,16 @@ from typing import Any
 from flask import Flask, Response, current_app, has_request_context, request
 from prometheus_client import CollectorRegistry
 
-from ascn_kg.ops import headers
-from ascn_kg.ops import health
 from ascn_kg.config import Settings
+from ascn_kg.ops import headers, health
+from ascn_kg.ops.app_state import store
 from ascn_kg.ops.metrics import OUTCOMES, Metrics, create_metrics, exposition
 from ascn_kg.ops.querylog import QUERY_LOGGER_NAME, configure_logging, log_query, query_fields, query_level
-from ascn_kg.sparql.endpoint import REQUEST_START
 
-__all__ = ["Ops", "init_app", "queue_query", "record_query"]
+__all__ = ["REQUEST_START", "Ops", "init_app", "queue_query", "record_query"]
 
 EXTENSION_KEY = "ascn_ops"
+REQUEST_START = "ascn_kg.request_start"  # perf_counter() when the request arrived (WSGI environ)
 _PENDING = "ascn_kg.pending_queries"
 _HANDED_OVER = "ascn_kg.bookkeeping_scheduled"
 
@@ -266,7 +266,7 @@ def init_app(app: Flask, settings: Settings) -> Ops:
     metrics: Metrics | None = None
     registry: CollectorRegistry | None = None
     if settings.metrics_enabled:
-        metrics, registry = create_metrics(lambda: headers.get_store(app))
+        metrics, registry = create_metrics(lambda: store(app))
         app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
     ops = app.extensions[EXTENSION_KEY] = Ops(settings, metrics, registry)
     app.before_request(_start_request)

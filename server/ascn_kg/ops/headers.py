@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from flask import Flask, Response, current_app, make_response, request
+from flask import Flask, Response, make_response, request
 from flask.typing import ResponseReturnValue
 
-STORE_KEY = "ascn_store"
+from ascn_kg.ops.app_state import has_store, store
+
 VERSION_HEADER = "X-ASCN-Dataset-Version"
 HTML_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,18 +36,12 @@ DEFAULT_CACHE_CONTROL = "no-cache"
 log = logging.getLogger(__name__)
 
 
-def get_store(app: Flask | None = None) -> Any:
-    """The app's store (``app.extensions["ascn_store"]``), or None when it has none."""
-    return (app or current_app).extensions.get(STORE_KEY)
-
-
 def dataset_version(app: Flask | None = None) -> str | None:
     """The version of the dataset being served; None when unknown, missing or failing."""
-    store = get_store(app)
-    if store is None:
+    if not has_store(app):
         return None
     try:
-        return store.version() or None
+        return store(app).version() or None
     except Exception as error:  # a failing store must not break every response
         log.warning("store.version() failed: %s: %s", type(error).__name__, error)
         return None

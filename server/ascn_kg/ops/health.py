@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
-from ascn_kg.ops.headers import get_store
+from ascn_kg.ops.app_state import store
+from ascn_kg.store.protocol import StoreMissing
 
-STORE_ERROR_KEY = "ascn_store_error"  # why the store could not be opened, if the app knows
 READY_QUERY = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 REASON_CHARS = 200
 
@@ -42,15 +42,14 @@ def _not_ready(reason: str) -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     """The store is open, answers a query and holds data; 503 with a reason otherwise."""
-    store = get_store()
-    if store is None:
-        opening = current_app.extensions.get(STORE_ERROR_KEY)
-        return _not_ready(f"store not open: {opening}"[:REASON_CHARS] if opening
-                          else "no store configured")
+    try:
+        opened = store()
+    except StoreMissing as missing:
+        return _not_ready(str(missing)[:REASON_CHARS])
     started = time.perf_counter()
     try:
-        version = store.version()
-        has_data = store.ask(READY_QUERY)
+        version = opened.version()
+        has_data = opened.ask(READY_QUERY)
     except Exception as error:
         return _not_ready(f"store query failed: {type(error).__name__}: {error}"[:REASON_CHARS])
     elapsed_ms = round((time.perf_counter() - started) * 1000.0, 3)

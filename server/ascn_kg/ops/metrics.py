@@ -2,7 +2,7 @@
 
 Under gunicorn every worker is its own process, so counters live in prometheus_client's
 multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR`` names an empty folder, set in the
-environment *before* Python imports prometheus_client (see :mod:`ascn_kg.multiproc`),
+environment *before* Python imports prometheus_client (see :mod:`ascn_kg.ops.multiproc`),
 and each scrape adds up the files of all workers. Without the variable (``flask run``,
 tests) each app has its own in-memory registry.
 
@@ -30,7 +30,6 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from ascn_kg.ops.multiproc import ENV_VAR
-from ascn_kg.ops.multiproc import mark_process_dead as mark_process_dead
 
 PREFIX = "ascn_kg"
 OUTCOMES = ("ok", "cached", "refused", "timeout", "error")

@@ -1,10 +1,10 @@
-"""Run the application under gunicorn: ``ascn-kg serve`` or ``python -m ascn_kg.serve``.
+"""Run the application under gunicorn: ``ascn-kg serve`` or ``python -m ascn_kg.ops.runner``.
 
 :func:`serve` checks that there is something to serve, passes the settings to the
 workers through ``ASCN_KG_*`` variables and replaces the process with gunicorn. Each
 gunicorn worker builds its own app (no preloading), so each opens the read-only store and
 its own query pool after the fork. This module is also gunicorn's configuration module
-(``-c python:ascn_kg.serve``): its ``on_starting`` and ``child_exit`` hooks set up the
+(``-c python:ascn_kg.ops.runner``): its ``on_starting`` and ``child_exit`` hooks set up the
 multiprocess metrics.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ascn_kg.config import Settings, load_settings
+from ascn_kg.ops.multiproc import ENV_VAR, mark_process_dead, prepare_multiprocess
 
 DEFAULT_APP = "ascn_kg:create_app()"
 GUNICORN_THREADS = 16  # pages and search must not queue behind queries waiting for the pool
@@ -44,7 +45,9 @@ def preflight(settings: Settings) -> str | None:
         return None
     if not settings.store_dir.is_dir():
         return f"no store at {settings.store_dir}: run `ascn-kg build` first"
-    from ascn_kg.store.protocol import StoreError, open_store
+    # gunicorn's master loads this module as its configuration: the store loads only here
+    from ascn_kg.store.backend import open_store
+    from ascn_kg.store.protocol import StoreError
 
     try:
         open_store(settings).close()
@@ -57,10 +60,10 @@ def gunicorn_argv(settings: Settings, app: str = DEFAULT_APP) -> list[str]:
     """The gunicorn command line for these settings."""
     return [
         sys.executable, "-m", "gunicorn",
-        "--config", "python:ascn_kg.serve",
+        "--config", "python:ascn_kg.ops.runner",
         "--bind", f"{settings.host}:{settings.port}",
         "--workers", str(max(1, settings.workers)),
-        "--worker-class", "ascn_kg.gunicorn_worker.LingeringThreadWorker",
+        "--worker-class", "ascn_kg.ops.gunicorn_worker.LingeringThreadWorker",
         "--threads", str(GUNICORN_THREADS),
         "--no-control-socket",
         "--timeout", str(int(max(30, settings.query_timeout * 3))),
@@ -87,21 +90,17 @@ def serve(settings: Settings, app: str = DEFAULT_APP) -> NoReturn:
 
 def on_starting(server: Any) -> None:
     """gunicorn hook, in the master before any app import: multiprocess metrics."""
-    from ascn_kg.ops.multiproc import ENV_VAR, prepare_multiprocess
-
     prepare_multiprocess(os.environ.get(ENV_VAR) or None)
 
 
 def child_exit(server: Any, worker: Any) -> None:
     """gunicorn hook: forget a dead worker's live metrics."""
-    from ascn_kg.ops.multiproc import mark_process_dead
-
     mark_process_dead(worker.pid)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """``python -m ascn_kg.serve [--host H] [--port P] [--workers N] [--backend URL]``."""
-    parser = argparse.ArgumentParser(prog="python -m ascn_kg.serve", description=__doc__)
+    """``python -m ascn_kg.ops.runner [--host H] [--port P] [--workers N] [--backend URL]``."""
+    parser = argparse.ArgumentParser(prog="python -m ascn_kg.ops.runner", description=__doc__)
     parser.add_argument("--config", help="TOML settings file")
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)

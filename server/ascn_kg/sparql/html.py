@@ -8,8 +8,9 @@ from typing import Any
 import pyoxigraph as ox
 from flask import render_template, url_for
 
+from ascn_kg.store.protocol import QueryOutcome
 from ascn_kg.store.safety import CheckedQuery
-from ascn_kg.store.protocol import QueryOutcome, term_json
+from ascn_kg.store.terms import term_json
 
 FORMAT_CHOICES = ("html", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml")
 

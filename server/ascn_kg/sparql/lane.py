@@ -2,11 +2,10 @@
 
 A GET on /sparql with a query is the endpoint's hot path. The lane answers it without
 Flask's routing, hooks and response objects, through the same functions the Flask view
-uses (:func:`sparql.plan_query`, :func:`sparql.run_cached`, the header rules of
-:mod:`sparql` and :mod:`headers`), so both give the same answer byte for byte. Everything
-else (POST, the HTML results table, the service description, every error) goes on to
-Flask; an error met here is handed over in the environ for the view to report, so no
-query is evaluated twice.
+uses (:mod:`ascn_kg.sparql.answer`: plan, run, headers; :mod:`ascn_kg.ops.headers`), so both
+give the same answer byte for byte. Everything else (POST, the HTML results table, the
+service description, every error) goes on to Flask; an error met here is handed over in
+the environ for the view to report, so no query is evaluated twice.
 
 With the result cache on, complete answers are also kept by raw query string and
 ``Accept`` header, and later identical requests are replayed without parsing, checking or
@@ -26,11 +25,22 @@ from typing import Any
 from werkzeug.utils import get_content_type
 
 from ascn_kg.config import Settings
+from ascn_kg.ops.app_state import store
+from ascn_kg.ops.bookkeeping import EXTENSION_KEY, REQUEST_START, Ops, queue_query
 from ascn_kg.ops.headers import VERSION_HEADER, security_headers
-from ascn_kg.ops.bookkeeping import EXTENSION_KEY, Ops, queue_query
-from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
-from ascn_kg.sparql.endpoint import CORS_HEADERS, LANE_ERROR, REQUEST_START, Plan, ResultCache, cache_headers, etag_matches, not_modified, outcome_headers, plan_query, require_store, run_cached
+from ascn_kg.sparql.answer import (
+    Plan,
+    cache_headers,
+    etag_matches,
+    not_modified,
+    outcome_headers,
+    plan_query,
+    run_cached,
+)
+from ascn_kg.sparql.cache import ResultCache
+from ascn_kg.sparql.endpoint import CORS_HEADERS, LANE_ERROR
 from ascn_kg.sparql.request import decode_form
+from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
 
 PATH = ROUTE = "/sparql"
 CORS = tuple(CORS_HEADERS.items())
@@ -108,7 +118,7 @@ class SparqlLane:
         plan, common = planned
         if not_modified(plan, "GET", environ.get("HTTP_IF_NONE_MATCH")):
             return not_modified_answer(plan.checked.text, common)
-        outcome, cached = run_cached(require_store(self.flask_app), plan.job, self.flask_app)
+        outcome, cached = run_cached(store(self.flask_app), plan.job, self.flask_app)
         headers = [("Content-Type", get_content_type(plan.media_type, "utf-8")),
                    ("Content-Length", str(len(outcome.body))), *outcome_headers(outcome), *common,
                    *security_headers(plan.media_type, 200)]
@@ -135,7 +145,7 @@ class SparqlLane:
         plan = plan_query(queries[0], params, key[1] or None, self.settings, app)
         if plan.html:
             return None
-        version = require_store(app).version()
+        version = store(app).version()
         common = [*cache_headers(plan, self.settings), *CORS,
                   *([(VERSION_HEADER, version)] if version else [])]
         self.plans.put(key, (plan, common), len(key[0]) + len(key[1]))

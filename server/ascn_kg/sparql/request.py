@@ -13,20 +13,15 @@ from urllib.parse import parse_qsl
 from flask import request
 
 from ascn_kg.config import Settings
+from ascn_kg.errors import Refusal
 from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
 
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
 
 
-class ProtocolError(Exception):
+class ProtocolError(Refusal):
     """A request the protocol layer refuses, with its HTTP status."""
-
-    def __init__(self, message: str, status: int = 400, reason: str = "other") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.reason = reason
 
 
 def read_params(settings: Settings) -> dict[str, list[str]]:

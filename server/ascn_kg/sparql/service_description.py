@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID
 
@@ -14,15 +15,6 @@ RESULT_FORMATS = (
     "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
     "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads",
 )
-# Turtle is valid TriG and N-Triples valid N-Quads: the description has no named graphs.
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-    "application/trig": "turtle",
-    "application/n-quads": "nt",
-}
 GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"
 
 
@@ -68,4 +60,7 @@ def build(store: Store, settings: Settings) -> Graph:
 
 def service_description(store: Store, settings: Settings, media_type: str) -> bytes:
     """The description serialized in ``media_type`` (one of the graph formats)."""
-    return build(store, settings).serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
+    triples = ox.parse(build(store, settings).serialize(format="nt", encoding="utf-8"),
+                       format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type),
+                        prefixes=prefixes(settings.base_iri))

@@ -21,12 +21,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
+from rdflib import Graph
 
-from ascn_kg.store.results import boolean_outcome, streamed_solutions, streamed_triples
-from ascn_kg.store.protocol import COUNT_QUERY, QueryFailed, QueryOutcome, QueryRequest, QuerySyntaxError, StoreError, StoreMissing, bind_values, one_line, read_version, to_rdflib
+from ascn_kg.store.evaluate import evaluate_safely
+from ascn_kg.store.pool import QueryPool
+from ascn_kg.store.protocol import (
+    COUNT_QUERY,
+    QueryOutcome,
+    QueryRequest,
+    QuerySyntaxError,
+    StoreMissing,
+    bind_values,
+    one_line,
+    read_version,
+)
+from ascn_kg.store.terms import to_rdflib
 
 if TYPE_CHECKING:
-    from rdflib import Graph
     from rdflib.term import Node
 
     from ascn_kg.config import Settings
@@ -77,8 +88,6 @@ class EmbeddedStore:
         return bool(self._query(query, bindings))
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
-        from rdflib import Graph
-
         graph = Graph()
         for triple in self._query(query, bindings):
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
@@ -99,10 +108,8 @@ class EmbeddedStore:
         return outcome
 
     def _pool_run(self, request: QueryRequest) -> QueryOutcome:
-        with self._pool_lock:  # created lazily: after gunicorn forks, where it is used
+        with self._pool_lock:  # created lazily: after the server forks, where it is used
             if self._pool is None:
-                from ascn_kg.store.pool import QueryPool
-
                 s = self._settings
                 self._pool = QueryPool(self._root / "store", s.query_workers, s.query_timeout)
         return self._pool.run(request)
@@ -125,34 +132,3 @@ class EmbeddedStore:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
-
-
-def evaluate_safely(store: ox.Store, request: QueryRequest) -> QueryOutcome:
-    """:func:`evaluate`, with any failure reported as a :class:`StoreError` (never a crash)."""
-    try:
-        return evaluate(store, request)
-    except StoreError:
-        raise
-    except Exception as error:  # e.g. a serializer refusing a term (JSON-LD and RDF 1.2)
-        raise QueryFailed(f"{type(error).__name__}: {one_line(error)}") from error
-
-
-def evaluate(store: ox.Store, request: QueryRequest) -> QueryOutcome:
-    """Run a public query on a pyoxigraph store and serialize it (called in a pool worker)."""
-    dataset: dict[str, Any] = {}
-    if request.default_graphs or request.named_graphs:
-        dataset["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
-        dataset["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    elif not request.query.has_dataset:
-        dataset["use_default_graph_as_union"] = True
-    try:
-        result = store.query(request.query.text, **dataset)
-    except SyntaxError as error:
-        raise QuerySyntaxError(str(error)) from error
-    except OSError as error:
-        raise QueryFailed(str(error)) from error
-    if isinstance(result, ox.QueryBoolean):
-        return boolean_outcome(bool(result), request.media_type)
-    if isinstance(result, ox.QuerySolutions):
-        return streamed_solutions(result, request.media_type, request.max_rows)
-    return streamed_triples(result, request, request.query.form)

@@ -29,6 +29,8 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from ascn_kg import labels
+from ascn_kg.config import Settings
+from ascn_kg.store.embedded import EmbeddedStore
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +201,6 @@ def build_index(select: Callable[[str], list[dict[str, Any]]], base: str) -> Lab
 
 def index_dist(folder: Path, base: str) -> LabelIndex:
     """Build the index of the store in a dist ``folder`` and save it there (the build's step)."""
-    from ascn_kg.config import Settings
-    from ascn_kg.store.protocol import EmbeddedStore
-
     store = EmbeddedStore(Settings(dist_dir=folder, base_iri=base))
     try:
         index = build_index(store.select, base)

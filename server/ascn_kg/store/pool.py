@@ -1,6 +1,6 @@
 """Killable query evaluation: a small pool of worker processes over raw socket pipes.
 
-Each worker is a fresh ``python -m ascn_kg.query_pool`` process (independent of the
+Each worker is a fresh ``python -m ascn_kg.store.pool`` process (independent of the
 parent's ``__main__`` and threads) that opens the read-only store itself, evaluates one
 query at a time and sends back the serialized answer. A query that runs past the time
 limit has its worker killed with SIGKILL (Rust code cannot be interrupted by a Python
@@ -23,7 +23,20 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ascn_kg.store.protocol import QueryFailed, QueryOutcome, QueryRequest, QueryTimeout, StoreBusy, StoreError, StoreMissing, one_line, timeout_message
+import pyoxigraph as ox
+
+from ascn_kg.store.evaluate import evaluate_safely
+from ascn_kg.store.protocol import (
+    QueryFailed,
+    QueryOutcome,
+    QueryRequest,
+    QueryTimeout,
+    StoreBusy,
+    StoreError,
+    StoreMissing,
+    one_line,
+    timeout_message,
+)
 
 READY = "ready"
 START_TIMEOUT = 30.0  # seconds a new worker may take to open the store
@@ -53,13 +66,9 @@ NICE = ("nice", "-n", str(WORKER_NICENESS)) if shutil.which("nice") else ()
 
 def worker_main(conn: Connection, store_dir: str) -> None:
     """A worker's loop: open the store, then answer requests until the pipe closes."""
-    import pyoxigraph
-
-    from ascn_kg.store.embedded import evaluate_safely
-
     exit_with_parent()
     try:
-        store = pyoxigraph.Store.read_only(store_dir)
+        store = ox.Store.read_only(store_dir)
     except (OSError, RuntimeError) as error:
         message = f"cannot open the store at {store_dir}: {one_line(error)}"
         conn.send(("error", StoreMissing(message)))
@@ -83,7 +92,7 @@ class _Worker:
     def __init__(self, store_dir: Path) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            [*NICE, sys.executable, "-m", "ascn_kg.query_pool", str(store_dir), str(theirs.fileno())],
+            [*NICE, sys.executable, "-m", "ascn_kg.store.pool", str(store_dir), str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
         )
@@ -168,7 +177,7 @@ class QueryPool:
 
 
 def _main(argv: list[str]) -> None:
-    """Entry of a worker process: ``python -m ascn_kg.query_pool STORE_DIR FD``."""
+    """Entry of a worker process: ``python -m ascn_kg.store.pool STORE_DIR FD``."""
     store_dir, fd = argv
     worker_main(Connection(int(fd)), store_dir)
 

@@ -1,9 +1,9 @@
 """The store seam: one protocol, two backends (embedded pyoxigraph, remote SPARQL endpoint).
 
-The rest of the application talks to :class:`Store` only; :func:`open_store` chooses the
-backend, in this one place. ``select``/``ask``/``construct`` are for cheap internal queries
+The rest of the application talks to :class:`Store` only; :func:`ascn_kg.store.backend.open_store`
+chooses the backend, in that one place. ``select``/``ask``/``construct`` are for cheap internal queries
 (rdflib terms in and out, values bound after parsing, never formatted into the text);
-``execute`` is the public /sparql path: a query already passed by :mod:`ascn_kg.safety`,
+``execute`` is the public /sparql path: a query already passed by :mod:`ascn_kg.store.safety`,
 answered as bytes in the requested format, with at most ``max_rows`` rows.
 """
 
@@ -13,10 +13,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Variable
 
 from ascn_kg.store.safety import CheckedQuery, where_group
 
@@ -24,15 +23,13 @@ if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.term import Node
 
-    from ascn_kg.config import Settings
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 QUAD_FORMATS = frozenset({"application/trig", "application/n-quads"})
 
 
-# --- errors: each maps to one HTTP status in ascn_kg.sparql ------------------------------
+# --- errors: each maps to one HTTP status in ascn_kg.sparql.errors ------------------------------
 
 
 class StoreError(Exception):
@@ -123,13 +120,6 @@ class Store(Protocol):
         ...
 
 
-def open_store(settings: Settings) -> Store:
-    """The backend the settings ask for: a remote endpoint if ``backend_url`` is set."""
-    if settings.backend_url:
-        return RemoteStore(settings)
-    return EmbeddedStore(settings)
-
-
 def one_line(error: BaseException) -> str:
     """An error's message on one line."""
     return " ".join(str(error).split()) or type(error).__name__
@@ -162,8 +152,6 @@ def bind_values(query: str, bindings: Mapping[str, Node] | None) -> str:
     """
     if not bindings:
         return query
-    from rdflib import BNode, Variable
-
     if any(isinstance(v, BNode) for v in bindings.values()):
         raise TypeError("blank nodes cannot be bound")
     for name in bindings:
@@ -174,84 +162,3 @@ def bind_values(query: str, bindings: Mapping[str, Node] | None) -> str:
     row = " ".join(bindings[str(v)].n3() for v in names)
     inside = where_group(query)
     return f"{query[:inside]} VALUES ({head}) {{ ({row}) }} {query[inside:]}"
-
-
-def json_term(value: Mapping[str, Any]) -> Node:
-    """A term of the SPARQL JSON results format as an rdflib term."""
-    from rdflib import BNode, Literal, URIRef
-
-    kind = value["type"]
-    if kind == "uri":
-        return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
-    if kind in {"literal", "typed-literal"}:
-        datatype = value.get("datatype")
-        if value.get("xml:lang"):
-            return Literal(value["value"], lang=value["xml:lang"])
-        return Literal(value["value"], datatype=URIRef(datatype) if datatype else None)
-    raise TypeError(f"unsupported term type {kind!r}")
-
-
-def term_json(term: Any) -> dict[str, Any]:
-    """A pyoxigraph term in the SPARQL 1.1 JSON results format."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {
-        "type": "triple",
-        "value": {
-            "subject": term_json(term.subject),
-            "predicate": term_json(term.predicate),
-            "object": term_json(term.object),
-        },
-    }
-
-
-def to_rdflib(term: Any) -> Node:
-    """A pyoxigraph term as an rdflib term (called per result cell: imports at module level)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype))
-    raise TypeError(f"cannot convert {term!r} to an rdflib term")
-
-
-def to_oxigraph(node: Node) -> Any:
-    """An rdflib term as a pyoxigraph term."""
-    if isinstance(node, URIRef):
-        return ox.NamedNode(str(node))
-    if isinstance(node, BNode):
-        return ox.BlankNode(str(node))
-    if isinstance(node, Literal):
-        if node.language:
-            return ox.Literal(str(node), language=node.language)
-        if node.datatype is not None:
-            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-        return ox.Literal(str(node))
-    raise TypeError(f"cannot convert {node!r} to a pyoxigraph term")
-
-
-# The backends, re-exported: ``from ascn_kg.store import EmbeddedStore`` keeps working.
-from ascn_kg.store.embedded import EmbeddedStore, evaluate
-from ascn_kg.store.remote import RemoteStore
-
-__all__ = [
-    "BackendUnavailable", "EmbeddedStore", "QueryFailed", "QueryOutcome", "QueryRequest",
-    "QuerySyntaxError", "QueryTimeout", "RemoteStore", "Store", "StoreBusy", "StoreError",
-    "StoreMissing", "bind_values", "evaluate", "json_term", "one_line", "open_store", "read_version",
-    "term_json", "timeout_message", "to_oxigraph", "to_rdflib",
-]

@@ -15,12 +15,27 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
+from rdflib import Graph
+from SPARQLWrapper import POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from ascn_kg.store.protocol import (
+    COUNT_QUERY,
+    JSON_RESULTS,
+    N_TRIPLES,
+    BackendUnavailable,
+    QueryOutcome,
+    QueryRequest,
+    QuerySyntaxError,
+    QueryTimeout,
+    bind_values,
+    read_version,
+    timeout_message,
+)
 from ascn_kg.store.results import boolean_outcome, solutions_outcome, triples_outcome
-from ascn_kg.store.protocol import COUNT_QUERY, JSON_RESULTS, N_TRIPLES, BackendUnavailable, QueryOutcome, QueryRequest, QuerySyntaxError, QueryTimeout, bind_values, json_term, read_version, timeout_message
+from ascn_kg.store.terms import json_term
 
 if TYPE_CHECKING:
-    from rdflib import Graph
     from rdflib.term import Node
 
     from ascn_kg.config import Settings
@@ -41,9 +56,6 @@ class RemoteStore:
         self, query: str, accept: str, default_graphs: tuple[str, ...] = (),
         named_graphs: tuple[str, ...] = (),
     ) -> bytes:
-        from SPARQLWrapper import POST, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
-
         client = SPARQLWrapper(self._url)
         client.setQuery(query)
         client.setMethod(POST)
@@ -82,8 +94,6 @@ class RemoteStore:
         return bool(document["boolean"])
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
-        from rdflib import Graph
-
         body = self._request(bind_values(query, bindings), N_TRIPLES)
         return Graph().parse(data=body.decode("utf-8"), format="nt")
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ascn_kg.errors import Refusal
+
 UPDATE_KEYWORDS = frozenset(
     ["INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"]
 )
@@ -57,14 +59,8 @@ def _without_silent(text: str) -> str:
     return text[len("SILENT"):] if text.upper().startswith("SILENT") else text
 
 
-class QueryRefused(Exception):
+class QueryRefused(Refusal):
     """A query refused before evaluation; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400, reason: str = "other") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.reason = reason  # update, service, nesting, size, syntax or other
 
 
 @dataclass(frozen=True)

@@ -6,55 +6,16 @@ Every page is a few SPARQL SELECTs through the store seam; labels come from
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, request
 from rdflib import Literal, URIRef
 
 from ascn_kg import labels
-from ascn_kg.web.entity import Labeller
-from ascn_kg.ops.headers import conditional, etag_for
-from ascn_kg.web.kit import base_iri, cached, href, page_lang, render, store, t
+from ascn_kg.web.kit import Labeller, base_iri, cached, fmt, href, link, number, page, select, store, t
 
 bp = Blueprint("browse", __name__)
-
-
-def prefixes() -> str:
-    return (f"PREFIX ascn: <{base_iri()}def/ascn#>\n"
-            "PREFIX org: <http://www.w3.org/ns/org#>\n"
-            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-            "PREFIX schema: <https://schema.org/>\n"
-            "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n")
-
-
-def select(query: str, bindings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    return store().select(prefixes() + query, bindings)
-
-
-def number(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value is not None else None
-    except InvalidOperation:
-        return None
-
-
-def fmt(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
-
-
-def link(iri: Any, label: Labeller) -> dict[str, Any]:
-    return {"text": label(iri), "href": href(str(iri)), "iri": str(iri)}
-
-
-def page(template: str, build: Any, *parts: Any) -> Response:
-    """A cacheable page: ETag on dataset version, language and the query string."""
-    lang = page_lang()
-    return conditional(etag_for(template, lang, request.query_string, *parts),
-                       lambda: render(template, **build(lang)), vary=("Accept-Language", "Cookie"))
 
 
 def grouped(rows: list[dict[str, Any]], key: str, var: str) -> dict[Any, list[Any]]:

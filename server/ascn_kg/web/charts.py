@@ -15,10 +15,8 @@ from typing import Any
 from flask import Blueprint, Response, render_template
 from rdflib import URIRef
 
-from ascn_kg.web.browse import fmt, link, number, page, select
-from ascn_kg.web.entity import Labeller
 from ascn_kg.ops.headers import conditional, etag_for
-from ascn_kg.web.kit import base_iri, page_lang, t
+from ascn_kg.web.kit import Labeller, base_iri, fmt, link, number, page, page_lang, select, t
 
 bp = Blueprint("charts", __name__)
 

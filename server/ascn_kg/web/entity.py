@@ -19,126 +19,32 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from ascn_kg import labels
-from ascn_kg import negotiation as neg
-from ascn_kg.ops.headers import conditional, etag_for
 from ascn_kg.iris import KINDS, is_valid_key
-from ascn_kg.namespaces import prefixes
-from ascn_kg.web.kit import base_iri, not_found_page, page_lang, render, root, settings, store, t
-from ascn_kg.store.protocol import to_oxigraph
+from ascn_kg.namespaces import prologue
+from ascn_kg.ops.headers import conditional, etag_for
+from ascn_kg.web.kit import Labeller, base_iri, href, page_lang, render, root, settings, store, t
+from ascn_kg.web.ontology_view import manchester, ontology_graph
+from ascn_kg.web.rdf_document import (
+    DOCUMENT_FORMATS,
+    EXTENSION_OF,
+    HTML,
+    missing,
+    not_acceptable,
+    serialize,
+    wanted_media,
+)
 
 bp = Blueprint("entity", __name__)
 
 PAGE_SIZE = 100
 SORT_LIMIT = 2000  # longer lists of statements are paged in index order
-HTML = "text/html"
-# extension → (media type, pyoxigraph format); the server's preference first.
-RDF_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
-    "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
-    "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-    "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    "trig": ("application/trig", ox.RdfFormat.TRIG),
-    "nq": ("application/n-quads", ox.RdfFormat.N_QUADS),
-}
-EXTENSION_OF = {media: ext for ext, (media, _) in RDF_FORMATS.items()}
-QUAD_EXTENSIONS = frozenset({"trig", "nq"})
 
-# Labels of reused vocabulary terms the ontology declares without one: IRI → (en, ko).
-TERM_LABELS: dict[str, tuple[str, str]] = {
-    str(RDF.type): ("type", "유형"),
-    str(RDFS.label): ("label", "이름"),
-    str(RDFS.comment): ("comment", "설명"),
-    str(RDFS.subClassOf): ("subclass of", "상위 클래스"),
-    str(RDFS.subPropertyOf): ("subproperty of", "상위 속성"),
-    str(RDFS.domain): ("domain", "정의역"),
-    str(RDFS.range): ("range", "치역"),
-    str(RDFS.isDefinedBy): ("defined by", "정의 출처"),
-    str(OWL.equivalentClass): ("equivalent to", "동치 클래스"),
-    str(OWL.disjointWith): ("disjoint with", "서로소 클래스"),
-    str(OWL.versionInfo): ("version", "버전"),
-    str(OWL.Class): ("OWL class", "OWL 클래스"),
-    str(OWL.ObjectProperty): ("object property", "객체 속성"),
-    str(OWL.DatatypeProperty): ("datatype property", "데이터 속성"),
-    str(OWL.AnnotationProperty): ("annotation property", "주석 속성"),
-    str(OWL.FunctionalProperty): ("functional property", "함수 속성"),
-    str(OWL.Ontology): ("ontology", "온톨로지"),
-    str(SKOS.prefLabel): ("preferred label", "대표 이름"),
-    str(SKOS.altLabel): ("alternative name", "다른 이름"),
-    str(SKOS.hiddenLabel): ("spelling in the report", "보고서 표기"),
-    str(SKOS.definition): ("definition", "정의"),
-    str(SKOS.scopeNote): ("scope note", "적용 범위"),
-    str(SKOS.inScheme): ("in scheme", "소속 체계"),
-    str(SKOS.topConceptOf): ("top concept of", "최상위 개념 체계"),
-    str(SKOS.hasTopConcept): ("has top concept", "최상위 개념"),
-    str(SKOS.Concept): ("concept", "개념"),
-    str(SKOS.ConceptScheme): ("concept scheme", "개념 체계"),
-    "http://www.w3.org/ns/org#holds": ("holds post", "맡은 직위"),
-    "http://www.w3.org/ns/org#role": ("role", "역할"),
-    "http://www.w3.org/ns/org#postIn": ("post in", "소속 기관"),
-    "http://www.w3.org/ns/org#memberOf": ("member of", "소속"),
-    "http://www.w3.org/ns/org#subOrganizationOf": ("part of", "상위 기관"),
-    "http://www.w3.org/ns/org#Organization": ("organisation", "기관"),
-    "http://www.w3.org/ns/org#FormalOrganization": ("formal organisation", "공식 기관"),
-    "http://xmlns.com/foaf/0.1/Agent": ("agent", "행위자"),
-    "https://schema.org/Place": ("place", "장소"),
-    "https://schema.org/Event": ("event", "행사"),
-    "https://schema.org/Project": ("project", "프로젝트"),
-    "https://schema.org/CreativeWork": ("creative work", "저작물"),
-    "http://www.w3.org/ns/org#Post": ("post", "직위"),
-    "http://www.w3.org/ns/org#Role": ("role", "역할"),
-    "http://xmlns.com/foaf/0.1/name": ("name", "이름"),
-    "http://xmlns.com/foaf/0.1/Person": ("person", "인물"),
-    "https://schema.org/honorificPrefix": ("honorific", "경칭"),
-    "https://schema.org/jobTitle": ("job title", "직함"),
-    "https://schema.org/description": ("description", "설명"),
-    "https://schema.org/startDate": ("start date", "시작일"),
-    "https://schema.org/endDate": ("end date", "종료일"),
-    "https://schema.org/location": ("place", "장소"),
-    "https://schema.org/organizer": ("organiser", "주최"),
-    "https://schema.org/foundingDate": ("founded", "설립일"),
-    "https://schema.org/unitText": ("unit", "단위"),
-    "https://schema.org/Report": ("report", "보고서"),
-    "http://purl.org/dc/terms/source": ("source", "출처"),
-    "http://purl.org/dc/terms/isPartOf": ("part of", "상위 문서"),
-    "http://purl.org/dc/terms/creator": ("creator", "작성자"),
-    "http://purl.org/dc/terms/publisher": ("publisher", "발행처"),
-    "http://purl.org/dc/terms/issued": ("issued", "발행"),
-    "http://purl.org/dc/terms/language": ("language", "언어"),
-    "http://purl.org/dc/terms/type": ("kind", "종류"),
-    "http://purl.org/dc/terms/title": ("title", "제목"),
-    "http://purl.org/dc/terms/license": ("licence", "이용 허락"),
-    "http://purl.org/dc/terms/description": ("description", "설명"),
-    "http://www.w3.org/ns/prov#wasAttributedTo": ("attributed to", "출처 기관"),
-    "http://www.w3.org/ns/prov#wasDerivedFrom": ("derived from", "파생 출처"),
-    "http://www.w3.org/ns/prov#wasGeneratedBy": ("generated by", "생성 활동"),
-    "http://www.w3.org/ns/prov#used": ("used", "사용"),
-    "http://www.w3.org/ns/prov#Entity": ("PROV entity", "PROV 개체"),
-    "http://www.w3.org/ns/prov#Activity": ("PROV activity", "PROV 활동"),
-    "http://rdfs.org/ns/void#triples": ("triples", "트리플 수"),
-    "http://rdfs.org/ns/void#exampleResource": ("example resource", "예시 자원"),
-    "http://rdfs.org/ns/void#rootResource": ("root resource", "최상위 자원"),
-    "http://rdfs.org/ns/void#subset": ("subset", "부분 집합"),
-    "http://rdfs.org/ns/void#Dataset": ("VoID dataset", "VoID 데이터셋"),
-    "http://rdfs.org/ns/void#dataDump": ("data dump", "데이터 덤프"),
-    "http://rdfs.org/ns/void#entities": ("entities", "개체 수"),
-    "http://rdfs.org/ns/void#uriSpace": ("IRI space", "IRI 공간"),
-    "http://rdfs.org/ns/void#vocabulary": ("vocabulary", "어휘"),
-    "http://rdfs.org/ns/void#sparqlEndpoint": ("SPARQL endpoint", "SPARQL 엔드포인트"),
-    "http://www.w3.org/ns/dcat#Dataset": ("DCAT dataset", "DCAT 데이터셋"),
-    "http://www.w3.org/ns/dcat#distribution": ("distribution", "배포본"),
-    "http://www.w3.org/ns/dcat#version": ("version", "버전"),
-    "http://www.w3.org/ns/sparql-service-description#Graph": ("named graph", "이름 있는 그래프"),
-}
-
-
-# --- IRIs and documents ---------------------------------------------------------------------
 
 
 def thing_iri(kind: str, key: str) -> URIRef | None:
@@ -158,10 +64,6 @@ def exists(iri: URIRef) -> bool:
     return store().ask(query, {"this": iri})
 
 
-def wanted_media(offered: tuple[str, ...]) -> str | None:
-    return neg.choose(request.headers.get("Accept"), offered)
-
-
 def see_other(page: str, data_stem: str) -> Response:
     """303 to the HTML page or the data document the client prefers; 406 if neither."""
     offered = (HTML, *EXTENSION_OF)
@@ -172,27 +74,6 @@ def see_other(page: str, data_stem: str) -> Response:
     response = redirect(target, code=303)
     response.vary.add("Accept")
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
-def not_acceptable(offered: tuple[str, ...]) -> Response:
-    body = "406 Not Acceptable: none of the accepted media types is offered; try " + ", ".join(offered) + "\n"
-    response = Response(body, status=406, mimetype="text/plain")
-    response.vary.add("Accept")
-    return response
-
-
-def missing(offered_media: str | None = None) -> Response:
-    """404: an HTML page, or an empty document in the RDF format asked for."""
-    if offered_media in EXTENSION_OF:
-        fmt = RDF_FORMATS[EXTENSION_OF[offered_media]][1]
-        body = ox.serialize([], format=fmt) or b""
-        if offered_media == "text/turtle":
-            body = b"# 404 Not Found: nothing is known about this IRI.\n" + body
-        response = Response(body, status=404, mimetype=offered_media)
-    else:
-        response = not_found_page()
-    response.vary.add("Accept")
     return response
 
 
@@ -243,7 +124,7 @@ def data(kind: str, name: str) -> Response:
     if not dot:
         key, ext = name, ""
     iri = thing_iri(kind, key)
-    if iri is None or (ext and ext not in RDF_FORMATS):
+    if iri is None or (ext and ext not in DOCUMENT_FORMATS):
         return missing()
     return data_or_negotiate(iri, f"{root()}/data/{kind}/{key}", ext)
 
@@ -251,7 +132,7 @@ def data(kind: str, name: str) -> Response:
 @bp.get("/data/<name>")
 def dataset_data(name: str) -> Response:
     stem, _, ext = name.partition(".")
-    if stem != "dataset" or (ext and ext not in RDF_FORMATS):
+    if stem != "dataset" or (ext and ext not in DOCUMENT_FORMATS):
         return missing()
     return data_or_negotiate(URIRef(f"{base_iri()}dataset"), f"{root()}/data/dataset", ext)
 
@@ -260,7 +141,7 @@ def dataset_data(name: str) -> Response:
 def term(name: str) -> Response:
     """An ontology term's page (or, by ``Accept`` or extension, its data)."""
     local, dot, ext = name.partition(".")
-    if not local.isidentifier() or (dot and ext not in RDF_FORMATS):
+    if not local.isidentifier() or (dot and ext not in DOCUMENT_FORMATS):
         return missing()
     iri = URIRef(f"{base_iri()}def/ascn#{local}")
     stem = f"{root()}/def/ascn/{local}"
@@ -313,8 +194,6 @@ def blank_closure(nodes: list[Node]) -> list[tuple[Node, Node, Node, Node]]:
 
     Blank nodes cannot be bound in a query, so they are looked up in the ontology graph,
     the one graph that has them (loaded once per dataset version)."""
-    from ascn_kg.web.ontology_doc import ontology_graph
-
     graph, graph_iri = ontology_graph(), URIRef(f"{base_iri()}graph/ontology")
     seen: set[Node] = set()
     todo, found = list(nodes), []
@@ -330,21 +209,8 @@ def blank_closure(nodes: list[Node]) -> list[tuple[Node, Node, Node, Node]]:
     return found
 
 
-def serialize(quads: list[tuple[Node, Node, Node, Node]], ext: str) -> bytes:
-    fmt = RDF_FORMATS[ext][1]
-    if ext in QUAD_EXTENSIONS:
-        items: list[Any] = [ox.Quad(*(to_oxigraph(x) for x in q)) for q in quads]
-    else:
-        items = list({ox.Triple(*(to_oxigraph(x) for x in q[:3])) for q in quads})
-        items.sort(key=str)
-    options: dict[str, Any] = {}
-    if ext in {"ttl", "trig", "rdf", "jsonld"}:
-        options["prefixes"] = prefixes(base_iri())
-    return ox.serialize(items, format=fmt, **options)
-
-
 def data_document(iri: URIRef, ext: str) -> Response:
-    media = RDF_FORMATS[ext][0]
+    media = DOCUMENT_FORMATS[ext].media_type
     if not exists(iri):
         return missing(media)
 
@@ -418,8 +284,7 @@ def inbound(iri: URIRef, offset: int, total: int) -> list[tuple[Node, Node, Node
     return sorted(((r["p"], r["s"], r["g"]) for r in rows), key=lambda row: str(row[0]))
 
 
-NOTES_QUERY = """PREFIX ascn: <{ns}>
-SELECT ?note ?category ?reading ?claim ?text ?source WHERE {{
+NOTES_QUERY = """SELECT ?note ?category ?reading ?claim ?text ?source WHERE {{
   ?note ascn:concerns ?this .
   OPTIONAL {{ ?note ascn:noteCategory ?category }}
   OPTIONAL {{ ?note ascn:correctReading ?reading }}
@@ -430,7 +295,7 @@ SELECT ?note ?category ?reading ?claim ?text ?source WHERE {{
 
 def notes_about(iri: URIRef) -> list[dict[str, Any]]:
     """The data-quality notes that concern ``iri``, with their claims."""
-    rows = store().select(NOTES_QUERY.format(ns=f"{base_iri()}def/ascn#"), {"this": iri})
+    rows = store().select(prologue(base_iri(), ("ascn",)) + NOTES_QUERY, {"this": iri})
     notes: dict[Node, dict[str, Any]] = {}
     for row in rows:
         note = notes.setdefault(row["note"], {"iri": row["note"], "category": row.get("category"),
@@ -457,34 +322,11 @@ def own_labels(iri: URIRef) -> dict[str, str]:
     return {lang: labels.choose_label([x for x in found if x.language == lang], lang, "") for lang in ("en", "ko")}
 
 
-class Labeller:
-    """Labels of many IRIs in the page language, fetched in one query."""
-
-    def __init__(self, iris: set[str], lang: str) -> None:
-        self.lang = lang
-        found = labels.label_map(store(), sorted(iris), lang)
-        void_graph = f"{base_iri()}graph/void"
-        for iri, text in found.items():
-            if iri in TERM_LABELS and text == labels.local_name(iri):
-                found[iri] = TERM_LABELS[iri][1 if lang == "ko" else 0]
-            elif iri == void_graph and text == "void":
-                found[iri] = "Dataset description (VoID)" if lang == "en" else "데이터셋 설명 (VoID)"
-        self.labels = found
-
-    def __call__(self, iri: Any) -> str:
-        key = str(iri)
-        return self.labels.get(key) or labels.local_name(key)
-
-
 def term_view(node: Node, label: Labeller, ontology: Graph | None = None) -> dict[str, Any]:
     """A value for a template: a link with a label, a literal, or a described blank node."""
-    from ascn_kg.web.kit import href
-
     if isinstance(node, URIRef):
         return {"kind": "iri", "text": label(node), "href": href(str(node)), "iri": str(node)}
     if isinstance(node, BNode):
-        from ascn_kg.web.ontology_doc import manchester
-
         return {"kind": "bnode", "text": manchester(node, ontology, label) if ontology is not None else "…"}
     assert isinstance(node, Literal)
     note = f"@{node.language}" if node.language else ""
@@ -549,8 +391,7 @@ def key_facts(iri: URIRef) -> list[tuple[str, list[Node], bool]]:
     """The key facts of a city, state or person: (interface text key, values, inferred)."""
     ref = str(iri)[len(base_iri()):].split("/")
     specs = KEY_FACTS.get(ref[1], ()) if len(ref) == 3 and ref[0] == "id" else ()
-    head = (f"PREFIX ascn: <{base_iri()}def/ascn#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
-            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+    head = prologue(base_iri(), ("ascn", "org", "rdfs"))
     out = []
     for text, pattern, inferred in specs:
         query = head + f"SELECT DISTINCT ?x WHERE {{ {pattern} }} ORDER BY ?x LIMIT 50"
@@ -574,8 +415,6 @@ def entity_page(iri: URIRef, data_stem: str) -> Response:
 
 
 def page_context(iri: URIRef, data_stem: str, lang: str) -> dict[str, Any]:
-    from ascn_kg.web.ontology_doc import ontology_graph
-
     out_page, in_page = page_number("page"), page_number("in")
     out_total = count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?this ?p ?o } }", iri)
     in_total = count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?this } }", iri)
@@ -605,7 +444,7 @@ def page_context(iri: URIRef, data_stem: str, lang: str) -> dict[str, Any]:
         "statements": statement_groups(group(out_rows), label, ontology),
         "inbound": statement_groups(group(in_rows), label, ontology),
         "out_pager": pager(out_total, out_page, "page"), "in_pager": pager(in_total, in_page, "in"),
-        "formats": [(ext, media, f"{data_stem}.{ext}") for ext, (media, _) in RDF_FORMATS.items()],
+        "formats": [(ext, f.media_type, f"{data_stem}.{ext}") for ext, f in DOCUMENT_FORMATS.items()],
         "jsonld": jsonld_of(iri) if out_total else None,
     }
 

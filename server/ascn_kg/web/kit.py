@@ -1,149 +1,42 @@
-"""The browsing surface: dereferenceable IRIs, entity pages, browse pages, search, charts.
+"""The page kit: what every page module uses, in one place.
 
-``init_app(app, settings)`` registers one blueprint per surface (entity, browse, search,
-charts, query page, downloads, ontology documentation) and the shared page helpers:
-the interface language (the rule of :mod:`ascn_kg.labels`), interface strings in English
-and Korean, and the mapping from IRIs under the base onto this server's routes.
+The running app's settings and store, values cached per dataset version, the interface
+language and strings of a request, links from IRIs to this server's routes, rendering,
+SPARQL through the store with the project's prefixes, labels in the page language
+(:class:`Labeller`), number formatting and cacheable pages (ETag on the dataset version).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app, g, render_template, request
-from werkzeug.exceptions import HTTPException, NotFound
+from flask import Response, current_app, g, render_template, request
 
 from ascn_kg import labels
 from ascn_kg.config import Settings
+from ascn_kg.namespaces import prologue
+from ascn_kg.ops import app_state
+from ascn_kg.ops.headers import conditional, etag_for
+from ascn_kg.store.protocol import Store
+from ascn_kg.web.language import lang_from_request
+from ascn_kg.web.text import TERM_LABELS, TEXT
 
-SETTINGS_KEY = "SETTINGS"
 CACHE_KEY = "ascn_pages_cache"
 _CACHE_LOCK = threading.Lock()
-
-# Interface strings: key → (English, Korean).
-TEXT: dict[str, tuple[str, str]] = {
-    "site": ("ASCN-KG", "ASCN-KG"),
-    "tagline": ("The ASEAN Smart Cities Network knowledge graph", "아세안 스마트시티 네트워크 지식 그래프"),
-    "home": ("Home", "홈"),
-    "states": ("Member states", "회원국"),
-    "cities": ("Pilot cities", "시범도시"),
-    "projects": ("Projects", "프로젝트"),
-    "people": ("People", "인물"),
-    "timeline": ("Timeline", "일정"),
-    "governance": ("Governance", "거버넌스"),
-    "typology": ("Typology", "도시 유형"),
-    "query": ("Query", "질의"),
-    "downloads": ("Downloads", "내려받기"),
-    "ontology": ("Ontology", "온톨로지"),
-    "search": ("Search", "검색"),
-    "search_placeholder": ("Search cities, people, projects…", "도시, 인물, 프로젝트 검색…"),
-    "language": ("Language", "언어"),
-    "type": ("Type", "유형"),
-    "types": ("Types", "유형"),
-    "inferred": ("inferred", "추론됨"),
-    "inferred_title": ("Inferred by the HermiT reasoner (graph/inferred)",
-                       "HermiT 추론기가 추론함 (graph/inferred)"),
-    "property": ("Property", "속성"),
-    "value": ("Value", "값"),
-    "source": ("Source", "출처"),
-    "statements": ("Statements", "진술"),
-    "inbound": ("What points here", "이 항목을 가리키는 것"),
-    "no_inbound": ("Nothing in the graph points here.", "이 항목을 가리키는 진술이 없습니다."),
-    "no_statements": ("No statements have this as their subject.", "이 항목을 주어로 하는 진술이 없습니다."),
-    "notes": ("Data-quality notes", "데이터 품질 메모"),
-    "notes_intro": ("The report is inconsistent, misspelt or incomplete here; the notes say how the graph "
-                    "reads it.",
-                    "보고서의 이 부분에는 불일치, 철자 오류 또는 누락이 있습니다. 메모에 그래프의 해석이 있습니다."),
-    "skip": ("Skip to content", "본문으로 건너뛰기"),
-    "note_contradiction": ("contradiction", "모순"),
-    "note_spelling": ("spelling", "철자"),
-    "note_naming": ("naming", "명칭"),
-    "note_figure": ("figure", "수치"),
-    "note_omission": ("omission", "누락"),
-    "note_exception": ("exception", "예외"),
-    "note_reference": ("reference", "참조"),
-    "note_translation": ("translation", "번역"),
-    "note_adjustment": ("adjustment", "조정"),
-    "correct_reading": ("Correct reading", "올바른 해석"),
-    "category": ("Category", "분류"),
-    "data_formats": ("This data as", "이 데이터 형식"),
-    "iri": ("IRI", "IRI"),
-    "page": ("Page", "쪽"),
-    "previous": ("Previous", "이전"),
-    "next": ("Next", "다음"),
-    "showing": ("Showing {start}–{end} of {total}", "전체 {total} 건 중 {start}–{end}"),
-    "count_statements": ("{n} statements", "진술 {n} 건"),
-    "not_found": ("Not found", "찾을 수 없음"),
-    "not_found_text": ("Nothing is known about this address.", "이 주소에 대해 알려진 것이 없습니다."),
-    "error": ("Error", "오류"),
-    "state": ("State", "국가"),
-    "city": ("City", "도시"),
-    "capital": ("Capital", "수도"),
-    "density": ("Density (/km²)", "인구밀도 (/km²)"),
-    "gdp": ("GDP per capita (USD)", "1 인당 GDP (USD)"),
-    "typology_class": ("Typology class", "유형"),
-    "focus_areas": ("Focus areas", "중점 분야"),
-    "n_projects": ("Projects", "프로젝트 수"),
-    "officers": ("Chief Smart City Officer(s)", "스마트시티 최고책임자"),
-    "representative": ("National Representative", "국가대표"),
-    "pilot_cities": ("Pilot cities", "시범도시"),
-    "yes": ("yes", "예"),
-    "no": ("no", "아니오"),
-    "sort_by": ("Sort by", "정렬"),
-    "date": ("Date", "날짜"),
-    "event": ("Event", "행사"),
-    "place": ("Place", "장소"),
-    "post": ("Post", "직위"),
-    "holder": ("Holder", "담당자"),
-    "vacant": ("not filled", "공석"),
-    "reports_to": ("reports to", "보고"),
-    "monitors": ("monitors", "모니터링"),
-    "comprises": ("comprises", "구성 기구"),
-    "results": ("Results", "결과"),
-    "no_results": ("Nothing matches.", "일치하는 항목이 없습니다."),
-    "run": ("Run query", "질의 실행"),
-    "catalogue": ("Example questions", "예시 질문"),
-    "catalogue_missing": ("The query catalogue is not available.", "질의 목록을 사용할 수 없습니다."),
-    "parameters": ("Parameters", "매개변수"),
-    "download_results": ("Download the results as", "결과 내려받기"),
-    "rows": ("{n} rows", "{n} 행"),
-    "truncated": ("The answer was cut at the row limit.", "결과가 행 수 제한에서 잘렸습니다."),
-    "file": ("File", "파일"),
-    "media_type": ("Media type", "미디어 유형"),
-    "size": ("Size", "크기"),
-    "classes": ("Classes", "클래스"),
-    "properties": ("Properties", "속성"),
-    "domain": ("Domain", "정의역"),
-    "range": ("Range", "치역"),
-    "subclass_of": ("Subclass of", "상위 클래스"),
-    "definition": ("Definition", "정의"),
-    "diagram": ("Diagram", "도표"),
-    "in_graph": ("Named graph", "이름 있는 그래프"),
-    "n_graphs": ("{n} named graphs", "이름 있는 그래프 {n} 개"),
-    "graph_triples": ("Triples in this graph", "이 그래프의 트리플"),
-    "label_en": ("English", "영어"),
-    "label_ko": ("Korean", "한국어"),
-    "members": ("Members", "구성원"),
-    "core_elements": ("Core elements of the network", "네트워크의 핵심요소"),
-    "entry_points": ("Start here", "시작하기"),
-    "holds": ("What the dataset holds", "데이터셋 구성"),
-    "triples": ("triples", "트리플"),
-    "version": ("Version", "버전"),
-    "no_js": ("Works without JavaScript.", "자바스크립트 없이도 작동합니다."),
-}
 
 
 def settings() -> Settings:
     """The settings of the running app."""
-    return current_app.config[SETTINGS_KEY]
+    return app_state.settings()
 
 
-def store() -> Any:
-    """The store of the running app (the :class:`ascn_kg.store.Store` seam)."""
-    return current_app.extensions["ascn_store"]
+def store() -> Store:
+    """The store of the running app (503 through ``StoreMissing`` when there is none)."""
+    return app_state.store()
 
 
 def cached(name: str, factory: Callable[[], Any]) -> Any:
@@ -165,9 +58,9 @@ def base_iri() -> str:
 
 
 def page_lang() -> str:
-    """The language of this request (cached per request), by :func:`labels.lang_from_request`."""
+    """The language of this request (cached per request), by :func:`lang_from_request`."""
     if "ascn_page_lang" not in g:
-        g.ascn_page_lang = labels.lang_from_request()
+        g.ascn_page_lang = lang_from_request()
     return g.ascn_page_lang
 
 
@@ -211,62 +104,54 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     return Response(body, status=status, mimetype="text/html")
 
 
-def _context() -> dict[str, Any]:
-    if not request:
-        return {}
-    lang = page_lang()
-    here = request.full_path if request.query_string else request.path
-    here = here[len(root()):] if root() and here.startswith(root()) else here
-    return {
-        "t": t, "lang": lang, "other_lang": "ko" if lang == "en" else "en", "href": href,
-        "here": labels.safe_next(root() + here), "root": root(),
-    }
-
-
 def not_found_page(message: str | None = None) -> Response:
     return render("error.html", status=404, title=t("not_found"), message=message or t("not_found_text"))
 
 
-def _http_error(error: HTTPException) -> Response | HTTPException:
-    """HTML error pages for browsers; others keep Werkzeug's plain answer."""
-    best = request.accept_mimetypes.best_match(["text/html", "application/json", "text/plain"])
-    if best != "text/html":
-        return error
-    status = error.code or 500
-    title = t("not_found") if isinstance(error, NotFound) else f"{status} {error.name}"
-    return render("error.html", status=status, title=title, message=error.description or "")
+def page(template: str, build: Callable[[str], dict[str, Any]], *parts: Any) -> Response:
+    """A cacheable page: ETag on dataset version, language, the query string and ``parts``."""
+    lang = page_lang()
+    return conditional(etag_for(template, lang, request.query_string, *parts),
+                       lambda: render(template, **build(lang)), vary=("Accept-Language", "Cookie"))
 
 
-def _need_store() -> Response | None:
-    """``before_request``: without a store, the browsing surface answers 503 (not 500)."""
-    if request.blueprint in BLUEPRINTS and current_app.extensions.get("ascn_store") is None:
-        reason = current_app.extensions.get("ascn_store_error") or "the dataset is not available"
-        response = render("error.html", status=503, title="503 Service Unavailable", message=reason)
-        response.headers["Retry-After"] = "30"
-        return response
-    return None
+def select(query: str, bindings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A SELECT through the store, with every prefix of the project declared."""
+    return store().select(prologue(base_iri()) + query, bindings)
 
 
-BLUEPRINTS = frozenset({"entity", "browse", "search", "charts", "querypage", "downloads", "ontology_doc"})
+def number(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
 
 
-def init_app(app: Flask, settings_: Settings) -> None:
-    """Register every browsing surface on ``app``."""
-    from ascn_kg.web import browse
-    from ascn_kg.web import charts
-    from ascn_kg.web import downloads
-    from ascn_kg.web import entity
-    from ascn_kg.web import ontology_doc
-    from ascn_kg.web import query_page as querypage
-    from ascn_kg.web import search
+def fmt(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
 
-    if "lang" not in app.blueprints:
-        labels.init_app(app, settings_)
-    app.context_processor(_context)
-    for module in (entity, browse, search, charts, querypage, downloads, ontology_doc):
-        app.register_blueprint(module.bp)
-    app.before_request(_need_store)
-    app.register_error_handler(404, _http_error)
-    app.register_error_handler(405, _http_error)
-    if app.extensions.get("ascn_store") is not None:
-        search.init_app(app)
+
+class Labeller:
+    """Labels of many IRIs in the page language, fetched in one query."""
+
+    def __init__(self, iris: set[str], lang: str) -> None:
+        self.lang = lang
+        found = labels.label_map(store(), sorted(iris), lang)
+        void_graph = f"{base_iri()}graph/void"
+        for iri, text in found.items():
+            if iri in TERM_LABELS and text == labels.local_name(iri):
+                found[iri] = TERM_LABELS[iri][1 if lang == "ko" else 0]
+            elif iri == void_graph and text == "void":
+                found[iri] = "Dataset description (VoID)" if lang == "en" else "데이터셋 설명 (VoID)"
+        self.labels = found
+
+    def __call__(self, iri: Any) -> str:
+        key = str(iri)
+        return self.labels.get(key) or labels.local_name(key)
+
+
+def link(iri: Any, label: Labeller) -> dict[str, Any]:
+    """A link for a template: the label, the local page and the IRI."""
+    return {"text": label(iri), "href": href(str(iri)), "iri": str(iri)}

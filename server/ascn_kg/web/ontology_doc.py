@@ -13,67 +13,25 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ascn_kg import labels
+from ascn_kg.namespaces import prefixes
 from ascn_kg.ops.headers import conditional, etag_for
-from ascn_kg.web.kit import base_iri, cached, page_lang, render, root, store
+from ascn_kg.web.kit import base_iri, href, not_found_page, page_lang, render, root
+from ascn_kg.web.ontology_view import manchester, ontology_graph
+from ascn_kg.web.rdf_document import DOCUMENT_FORMATS, QUAD_EXTENSIONS, not_acceptable, serialize, wanted_media
+from ascn_kg.web.text import TERM_LABELS
 
 bp = Blueprint("ontology_doc", __name__)
 
 HTML = "text/html"
-FACETS = {"minInclusive": "≥", "maxInclusive": "≤", "minExclusive": ">", "maxExclusive": "<"}
-
-
-def ontology_graph() -> Graph:
-    """The ontology graph of the store (parsed once per dataset version)."""
-
-    def load() -> Graph:
-        query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-        return store().construct(query, {"g": URIRef(f"{base_iri()}graph/ontology")})
-
-    return cached("ontology", load)
 
 
 def namespace() -> str:
     return f"{base_iri()}def/ascn#"
-
-
-def manchester(node: Node, graph: Graph | None, label: Callable[[Any], str], depth: int = 0) -> str:
-    """A readable (Manchester-like) text for an OWL class or datatype expression."""
-    if not isinstance(node, BNode) or graph is None:
-        return label(node) if isinstance(node, URIRef) else str(node)
-    if depth > 8:
-        return "…"
-
-    def sub(x: Node) -> str:
-        return manchester(x, graph, label, depth + 1)
-
-    for op, word in ((OWL.intersectionOf, " and "), (OWL.unionOf, " or ")):
-        items = graph.value(node, op)
-        if items is not None:
-            return "(" + word.join(sub(x) for x in Collection(graph, items)) + ")"
-    if (graph.value(node, OWL.complementOf)) is not None:
-        return "not " + sub(graph.value(node, OWL.complementOf))
-    prop = graph.value(node, OWL.onProperty)
-    if prop is not None:
-        for kind, word in ((OWL.someValuesFrom, "some"), (OWL.allValuesFrom, "only"), (OWL.hasValue, "value")):
-            filler = graph.value(node, kind)
-            if filler is not None:
-                return f"({label(prop)} {word} {sub(filler)})"
-        return f"({label(prop)} …)"
-    base = graph.value(node, OWL.onDatatype)
-    if base is not None:
-        facets = []
-        restrictions = graph.value(node, OWL.withRestrictions)
-        for facet in Collection(graph, restrictions) if restrictions is not None else []:
-            for p, o in graph.predicate_objects(facet):
-                facets.append(f"{FACETS.get(labels.local_name(str(p)), str(p))} {o}")
-        return f"{labels.local_name(str(base))}[{', '.join(facets)}]"
-    return "…"
 
 
 def text_in(graph: Graph, subject: Node, prop: URIRef, lang: str) -> str:
@@ -85,8 +43,6 @@ def term_label(graph: Graph, lang: str) -> Callable[[Any], str]:
     def label(node: Any) -> str:
         found = [o for o in graph.objects(node, RDFS.label) if isinstance(o, Literal)]
         if not found:
-            from ascn_kg.web.entity import TERM_LABELS
-
             pair = TERM_LABELS.get(str(node))
             if pair:
                 return pair[1 if lang == "ko" else 0]
@@ -96,16 +52,12 @@ def term_label(graph: Graph, lang: str) -> Callable[[Any], str]:
 
 
 def link(node: Node, label: Callable[[Any], str], graph: Graph) -> dict[str, Any]:
-    from ascn_kg.web.kit import href
-
     if isinstance(node, URIRef):
         return {"text": label(node), "href": href(str(node)), "curie": curie(str(node))}
     return {"text": manchester(node, graph, label), "href": None, "curie": ""}
 
 
 def curie(iri: str) -> str:
-    from ascn_kg.namespaces import prefixes
-
     for prefix, ns in sorted(prefixes(base_iri()).items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and prefix.isalpha():
             return f"{prefix}:{iri[len(ns):]}"
@@ -153,9 +105,8 @@ def doc_context(lang: str) -> dict[str, Any]:
 
 
 def formats() -> list[tuple[str, str]]:
-    from ascn_kg.web.entity import RDF_FORMATS
-
-    return [(ext, media) for ext, (media, _) in RDF_FORMATS.items() if ext not in {"trig", "nq"}]
+    """The RDF formats of the ontology document (triples only: it is one graph)."""
+    return [(ext, f.media_type) for ext, f in DOCUMENT_FORMATS.items() if ext not in QUAD_EXTENSIONS]
 
 
 # --- the diagram -----------------------------------------------------------------------------
@@ -254,8 +205,6 @@ def curve(a: tuple[float, float], b: tuple[float, float], nth: int, text: str, k
 
 
 def rdf_response(ext: str) -> Response:
-    from ascn_kg.web.entity import serialize
-
     def build() -> Response:
         graph_iri = URIRef(f"{base_iri()}graph/ontology")
         quads = [(s, p, o, graph_iri) for s, p, o in ontology_graph()]
@@ -266,8 +215,6 @@ def rdf_response(ext: str) -> Response:
 
 @bp.get("/def/ascn")
 def documentation() -> Response:
-    from ascn_kg.web.entity import not_acceptable, wanted_media
-
     offered = (HTML, *(media for _, media in formats()))
     media = wanted_media(offered)
     if media is None:
@@ -288,7 +235,5 @@ def documentation() -> Response:
 @bp.get("/def/ascn.<ext>")
 def documentation_file(ext: str) -> Response:
     if ext not in dict(formats()):
-        from ascn_kg.web.kit import not_found_page
-
         return not_found_page()
     return rdf_response(ext)

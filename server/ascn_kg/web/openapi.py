@@ -16,6 +16,7 @@ from flask import Flask, Response, current_app, json
 
 from ascn_kg.iris import KINDS
 from ascn_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+from ascn_kg.ops.headers import dataset_version
 
 EXTENSION_KEY = "ascn_openapi"
 OPENAPI_VERSION = "3.1.0"
@@ -192,11 +193,7 @@ def document(app: Flask) -> dict[str, Any]:
 
 
 def _version(app: Flask) -> str:
-    store = app.extensions.get("ascn_store")
-    try:
-        return (store.version() if store is not None else "") or "unknown"
-    except Exception:  # a broken store must not break the description
-        return "unknown"
+    return dataset_version(app) or "unknown"
 
 
 def openapi_view() -> Response:

@@ -3,8 +3,8 @@
 An id is the first 12 characters of the base32 SHA-256 of the normalised query and
 parameters, so the same query always gets the same link (a rare collision lengthens it).
 Links live in a SQLite file (WAL, so gunicorn workers write safely) under
-``settings.permalink_dir``, by default ``instance/permalinks`` outside ``dist/`` so that
-they survive rebuilds.
+``settings.permalink_folder`` (by default ``instance/permalinks`` beside ``dist/``, so that
+they survive rebuilds).
 
 Routes: ``POST /q`` (form field ``query``, other fields kept as parameters) answers 303 to
 ``/q/<id>``, which answers 303 to the query page ``/query?query=…&run=1``.
@@ -24,11 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, request
-from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 
-from ascn_kg.config import PROJECT_ROOT, Settings
+from ascn_kg.config import Settings
+from ascn_kg.errors import Refusal
 
 ParamValue = str | Sequence[str]
 Params = dict[str, str | list[str]]
@@ -53,21 +52,14 @@ CREATE TABLE IF NOT EXISTS permalink (
 """
 
 
-class PermalinkError(ValueError):
+class PermalinkError(Refusal, ValueError):
     """The query or its parameters cannot be stored (empty, malformed); HTTP 400."""
-
-    status = 400
 
 
 class QueryTooLong(PermalinkError):
     """The query is longer than ``settings.max_query_length``; HTTP 413."""
 
     status = 413
-
-
-def default_dir() -> Path:
-    """``instance/permalinks`` in the project, outside ``dist/``."""
-    return PROJECT_ROOT / "instance" / "permalinks"
 
 
 def normalise_query(text: str) -> str:
@@ -202,24 +194,6 @@ def query_page_url(query: str, params: Mapping[str, ParamValue]) -> str:
 bp = Blueprint("permalinks", __name__)
 
 
-@bp.errorhandler(HTTPException)
-def _error(error: HTTPException) -> Response:
-    code = error.code or 500
-    message = error.description or error.name
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        response = jsonify(error=error.name, message=message)
-    else:
-        title = f"{code} {escape(error.name)}"
-        response = Response(
-            f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{title}</title></head><body><h1>{title}</h1><p>{escape(message)}</p>"
-            f"</body></html>\n",
-            mimetype="text/html",
-        )
-    response.status_code = code
-    return response
-
-
 @bp.post("/q")
 def create() -> Response:
     """Store the posted query; 303 to its permalink."""
@@ -246,7 +220,7 @@ def follow(link_id: str) -> Response:
 def init_app(app: Flask, settings: Settings) -> PermalinkStore:
     """Register the routes and the store (the folder is created on first use)."""
     store = PermalinkStore(
-        settings.permalink_dir or default_dir(), max_query_length=settings.max_query_length
+        settings.permalink_folder, max_query_length=settings.max_query_length
     )
     app.extensions[EXTENSION_KEY] = store
     app.register_blueprint(bp)

@@ -17,9 +17,15 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 
 from ascn_kg import labels
+from ascn_kg.catalogue import CatalogueError, load_catalogue
+from ascn_kg.catalogue import render as render_query
 from ascn_kg.config import DEFAULT_BASE_IRI
-from ascn_kg.web.entity import Labeller
-from ascn_kg.web.kit import base_iri, href, page_lang, render, root, settings, store, t
+from ascn_kg.sparql.answer import record, run_cached
+from ascn_kg.sparql.errors import classify, status_and_message
+from ascn_kg.sparql.html import graph_rows
+from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, StoreError
+from ascn_kg.store.safety import Limits, QueryRefused, check
+from ascn_kg.web.kit import Labeller, base_iri, href, page_lang, render, root, settings, store, t
 
 bp = Blueprint("querypage", __name__)
 
@@ -32,10 +38,6 @@ GRAPH_DOWNLOADS = ("ttl", "nt", "jsonld", "rdfxml")
 
 def catalogue() -> tuple[list[Any], str | None]:
     """The catalogue entries (and an error message when the catalogue cannot be read)."""
-    try:
-        from ascn_kg.catalogue import CatalogueError, load_catalogue
-    except ImportError:
-        return [], t("catalogue_missing")
     try:
         return load_catalogue(settings().queries_dir), None
     except (CatalogueError, OSError) as error:
@@ -63,10 +65,6 @@ def entry_view(entry: Any, lang: str) -> dict[str, Any]:
 
 def run(text: str) -> dict[str, Any]:
     """Check and run a query; the outcome as table rows, or an error message."""
-    from ascn_kg.store.safety import Limits, QueryRefused, check
-    from ascn_kg.sparql.endpoint import classify, record, run_cached, shorten
-    from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, QuerySyntaxError, StoreError
-
     started = time.perf_counter()
     try:
         checked = check(text, Limits.from_settings(settings()))
@@ -76,17 +74,12 @@ def run(text: str) -> dict[str, Any]:
     except (QueryRefused, StoreError) as error:
         outcome_name, _, reason = classify(error)
         record(started, text, outcome_name, None, reason, error=error)
-        message = error.message if isinstance(error, QueryRefused) else str(error)
-        if isinstance(error, QuerySyntaxError):
-            message = f"malformed query: {shorten(message)}"
-        return {"error": message}
+        return {"error": status_and_message(error)[1]}
     record(started, text, "ok", outcome.rows, cached=was_cached, truncated=outcome.truncated)
     return tabulate(checked.form, outcome)
 
 
 def tabulate(form: str, outcome: Any) -> dict[str, Any]:
-    from ascn_kg.sparql.html import graph_rows
-
     if form == "ASK":
         return {"form": form, "boolean": json.loads(outcome.body)["boolean"], "count": 1}
     if form == "SELECT":
@@ -134,8 +127,6 @@ def query_page() -> Response:
     text, error = request.args.get("query", ""), None
     if not text and entry is not None:
         params = {p.name: request.args.get(p.name, p.default) for p in entry.params}
-        from ascn_kg.catalogue import render as render_query
-
         try:
             text = rebased(render_query(entry, params))
         except ValueError as problem_:

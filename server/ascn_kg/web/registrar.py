@@ -1,0 +1,89 @@
+"""The page registrar: every web surface of the app, and the hooks they share.
+
+Registers the language switch, the page blueprints (entity, browse, search, charts, query
+page, downloads, ontology documentation), permalinks and the OpenAPI document; gives every
+template the page language and its strings; answers HTTP errors with HTML pages for
+browsers and JSON for JSON clients; and answers 503 on the browsing surface while the
+dataset is not available.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, NotFound
+
+from ascn_kg.config import Settings
+from ascn_kg.ops.app_state import has_store, store
+from ascn_kg.store.protocol import StoreMissing
+from ascn_kg.web import (
+    browse,
+    charts,
+    downloads,
+    entity,
+    language,
+    ontology_doc,
+    openapi,
+    permalinks,
+    query_page,
+    search,
+)
+from ascn_kg.web.kit import href, page_lang, render, root, t
+
+PAGE_MODULES = (entity, browse, search, charts, query_page, downloads, ontology_doc)
+BLUEPRINTS = frozenset(module.bp.name for module in PAGE_MODULES)
+
+
+def _context() -> dict[str, Any]:
+    if not request:
+        return {}
+    lang = page_lang()
+    here = request.full_path if request.query_string else request.path
+    here = here[len(root()):] if root() and here.startswith(root()) else here
+    return {
+        "t": t, "lang": lang, "other_lang": "ko" if lang == "en" else "en", "href": href,
+        "here": language.safe_next(root() + here), "root": root(),
+    }
+
+
+def _http_error(error: HTTPException) -> Response | HTTPException:
+    """Every HTTP error of the site: an HTML page for browsers, JSON for JSON clients, else
+    Werkzeug's plain answer; the message is the one the view gave."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "text/plain"])
+    status = error.code or 500
+    if best == "application/json":
+        response = jsonify(error=error.name, message=error.description or error.name)
+        response.status_code = status
+        return response
+    if best != "text/html":
+        return error
+    title = t("not_found") if isinstance(error, NotFound) else f"{status} {error.name}"
+    return render("error.html", status=status, title=title, message=error.description or "")
+
+
+def _need_store() -> Response | None:
+    """``before_request``: without a store, the browsing surface answers 503 (not 500)."""
+    if request.blueprint not in BLUEPRINTS:
+        return None
+    try:
+        store()
+    except StoreMissing as missing:
+        response = render("error.html", status=503, title="503 Service Unavailable", message=str(missing))
+        response.headers["Retry-After"] = "30"
+        return response
+    return None
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Register every web surface on ``app``."""
+    language.init_app(app)
+    app.context_processor(_context)
+    for module in PAGE_MODULES:
+        app.register_blueprint(module.bp)
+    permalinks.init_app(app, settings)
+    openapi.init_app(app)
+    app.before_request(_need_store)
+    app.register_error_handler(HTTPException, _http_error)
+    if has_store(app):
+        search.init_app(app)

@@ -1,0 +1,135 @@
+"""The gunicorn runner: settings hand-over, start-up time, and a clean failure."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ascn_kg.config import Settings, load_settings
+from ascn_kg.ops.runner import gunicorn_argv, preflight, settings_env
+from fixtures_sparql import make_dist
+from liveserver import running_server
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_dist(tmp_path_factory.mktemp("dist"))
+
+
+def test_settings_survive_the_trip_through_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    original = Settings(dist_dir=tmp_path, port=9999, query_timeout=2.5,
+                        service_allowlist=("http://a/sparql", "http://b/sparql"),
+                        backend_url="http://h/query", metrics_enabled=False)
+    for name, value in settings_env(original).items():
+        monkeypatch.setenv(name, value)
+    assert load_settings() == original
+
+
+def test_gunicorn_command_line() -> None:
+    argv = gunicorn_argv(Settings(host="127.0.0.1", port=8123, workers=3, query_timeout=10))
+    assert argv[1:3] == ["-m", "gunicorn"]
+    assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert int(argv[argv.index("--timeout") + 1]) > 10
+    assert argv[-1] == "ascn_kg:create_app()"
+
+
+def test_a_missing_store_fails_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    assert "ascn-kg build" in str(preflight(Settings(dist_dir=tmp_path)))
+    done = subprocess.run(
+        [sys.executable, "-m", "ascn_kg.ops.runner", "--dist-dir", str(tmp_path / "nowhere"),
+         "--port", "1"], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "no store at" in done.stderr and "ascn-kg build" in done.stderr
+
+
+def test_the_server_starts_and_answers(dist: Path) -> None:
+    """Start-up time is measured by ``make bench`` (ready in under a second), not asserted here."""
+    with (running_server(dist, workers=2) as base,
+          urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D") as r):
+        assert json.load(r) == {"head": {}, "boolean": True}
+
+
+ASK = ("GET /sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\nHost: t\r\n"
+       "Accept: application/sparql-results+json\r\n\r\n")
+TRUE = b'{"head":{},"boolean":true}'
+
+
+def read_responses(sock: socket.socket, count: int) -> list[bytes]:
+    """``count`` HTTP responses read off ``sock`` (bodies framed by Content-Length)."""
+    data, bodies = b"", []
+    while len(bodies) < count:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {len(bodies)} responses"
+        data += chunk
+        while b"\r\n\r\n" in data:
+            head, rest = data.split(b"\r\n\r\n", 1)
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            if len(rest) < length:
+                break
+            assert head.startswith(b"HTTP/1.1 200"), head
+            bodies.append(rest[:length])
+            data = rest[length:]
+    return bodies
+
+
+def test_one_connection_is_served_back_to_back_pipelined_and_after_a_pause(dist: Path) -> None:
+    """The worker class keeps a busy connection on its thread, then hands it back to the poller."""
+    with running_server(dist, workers=1) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            for _ in range(50):  # back to back on one connection
+                sock.sendall(ASK.encode())
+                assert read_responses(sock, 1) == [TRUE]
+            sock.sendall((ASK * 3).encode())  # pipelined: three requests in one write
+            assert read_responses(sock, 3) == [TRUE] * 3
+            time.sleep(0.3)  # longer than the linger: the connection waits in the poller
+            sock.sendall(ASK.encode())
+            assert read_responses(sock, 1) == [TRUE]
+
+
+def test_serve_uses_the_lingering_gthread_worker() -> None:
+    from ascn_kg.ops.gunicorn_worker import LingeringThreadWorker
+
+    argv = gunicorn_argv(Settings())
+    worker = argv[argv.index("--worker-class") + 1]
+    module, name = worker.rsplit(".", 1)
+    assert getattr(__import__(module, fromlist=[name]), name) is LingeringThreadWorker
+
+
+def test_files_and_continued_uploads_arrive_whole_through_the_worker(built, tmp_path: Path) -> None:
+    """Responses leave in one write, except files (sendfile) and ``100 Continue``, which keep their order."""
+    import http.client
+
+    with running_server(built.dist, workers=1, permalink_dir=tmp_path / "links") as base:
+        port = int(base.rsplit(":", 1)[1])
+        expected = (built.dist / "ascn.nt").read_bytes()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(2):  # twice on one connection: the file, then the next answer, in order
+            connection.request("GET", "/download/ascn.nt")
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == expected
+            connection.request("GET", "/sparql?query=ASK%7B%7D", headers={"Accept": "application/sparql-results+json"})
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == TRUE
+        connection.close()
+        body = b"query=" + b"ASK%7B%7D"
+        head = (f"POST /sparql HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Accept: application/sparql-results+json\r\nExpect: 100-continue\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(head)
+            assert sock.recv(64).startswith(b"HTTP/1.1 100 Continue")
+            sock.sendall(body)
+            assert read_responses(sock, 1) == [TRUE]

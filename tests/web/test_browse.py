@@ -1,0 +1,247 @@
+"""Browse pages, the typology chart, the governance diagram, the query page, downloads and
+the ontology documentation, through the Flask test client on the real build."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+
+from ascn_kg.build.pipeline import BuildResult
+from support import BASE
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def html(client: FlaskClient, path: str) -> str:
+    answer = client.get(path, headers={"Accept": "text/html"})
+    assert answer.status_code == 200, path
+    assert answer.mimetype == "text/html"
+    return answer.get_data(as_text=True)
+
+
+def svg_of(page: str, css_class: str) -> ElementTree.Element:
+    match = re.search(rf'<svg [^>]*class="{css_class}".*?</svg>', page, re.S)
+    assert match, f"no svg.{css_class}"
+    return ElementTree.fromstring(match.group(0))
+
+
+def test_home_counts_what_the_dataset_holds(client: FlaskClient) -> None:
+    page = html(client, "/")
+    assert "<title>The ASEAN Smart Cities Network knowledge graph — ASCN-KG</title>" in page
+    assert "<strong>10</strong> <span>member states</span>" in page
+    assert "<strong>26</strong> <span>pilot cities</span>" in page
+    for link in ("/cities", "/states", "/typology", "/governance", "/query", "/download/", "/def/ascn"):
+        assert f'href="{link}"' in page
+
+
+def test_member_states(client: FlaskClient) -> None:
+    page = html(client, "/states")
+    assert page.count('href="/page/state/') == 10
+    row = re.search(r'<tr>\s*<th scope="row"><a href="/page/state/mys">Malaysia</a>.*?</tr>', page, re.S).group(0)
+    assert "Kuala Lumpur" in row and "Johor Bahru" in row and "9,944.9" in row
+
+
+def city_order(page: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="/page/city/([a-z-]+)">', page)
+
+
+def test_pilot_cities_table_sorts_without_javascript(client: FlaskClient) -> None:
+    page = html(client, "/cities")
+    cities = city_order(page)
+    assert len(cities) == 26 and cities[0] == "bandar-seri-begawan"
+    for column in ("State", "Density (/km²)", "GDP per capita (USD)", "Typology class", "Focus areas",
+                   "Chief Smart City Officer(s)", "Capital"):
+        assert column in page
+    assert 'href="?sort=density"' in page
+    dense = city_order(html(client, "/cities?sort=-density"))
+    assert dense[0] == "manila"  # 42,857 per km²
+    sparse = city_order(html(client, "/cities?sort=density"))
+    assert sparse == list(reversed(dense)) or sparse[0] == "siem-reap"
+    by_gdp = city_order(html(client, "/cities?sort=-gdp"))
+    assert by_gdp[0] == "singapore"
+    assert city_order(html(client, "/cities?sort=nonsense")) == cities
+    kl = re.search(r'<th scope="row"><a href="/page/city/kuala-lumpur">.*?</tr>', page, re.S).group(0)
+    assert "Malaysia" in kl and "6,890" in kl and "Dense city in an emerging economy" in kl
+    assert "Waste management" in kl and "/page/person/" in kl
+
+
+def test_projects_by_focus_area(client: FlaskClient) -> None:
+    page = html(client, "/projects")
+    section = re.search(r'<section id="fa-waste-management".*?</section>', page, re.S).group(0)
+    assert "Kuala Lumpur" in section
+    assert "Sustainable Municipal Solid Waste Management" in section
+
+
+def test_people_by_post(client: FlaskClient) -> None:
+    page = html(client, "/people")
+    assert "Chief Smart City Officer" in page and "National Representative" in page
+    assert page.count('href="/page/person/') >= 30
+
+
+def test_timeline_is_in_date_order(client: FlaskClient) -> None:
+    page = html(client, "/timeline")
+    dates = re.findall(r'<p class="when"><time>([0-9-]+)</time>', page)
+    assert len(dates) >= 10
+    assert dates == sorted(dates)
+
+
+def test_governance_diagram_comes_from_the_reporting_chain(client: FlaskClient) -> None:
+    page = html(client, "/governance")
+    svg = svg_of(page, "governance")
+    boxes = {a.get("href") for a in svg.iter(f"{SVG}a")}
+    assert {"/page/organisation/ascn", "/page/organisation/jcm", "/page/organisation/asean-summit"} <= boxes
+    edges = [line for line in svg.iter(f"{SVG}line")]
+    assert any("monitors" in (e.get("class") or "") for e in edges)
+    assert sum("reports" in (e.get("class") or "") for e in edges) >= 5
+
+
+def test_typology_chart_has_26_linked_points_and_thresholds(client: FlaskClient) -> None:
+    page = html(client, "/typology")
+    svg = svg_of(page, "chart")
+    points = [a for a in svg.iter(f"{SVG}a") if a.get("class") == "point"]
+    assert len(points) == 26
+    assert all(a.get("href", "").startswith("/page/city/") and a.get("aria-label") for a in points)
+    assert all(a.find(f"{SVG}title") is not None for a in points)
+    singapore = next(a for a in points if a.get("aria-label") == "Singapore")
+    assert singapore.get("href") == "/page/city/singapore"
+    thresholds = [line for line in svg.iter(f"{SVG}line") if "threshold" in (line.get("class") or "")]
+    assert len(thresholds) == 2
+    texts = "".join(svg.itertext())
+    assert "18,535" in texts and "4,179" in texts
+    quadrants = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "quadrant"]
+    assert sorted(quadrants) == sorted(["Dense city in a developed economy", "Dense city in an emerging economy",
+                                        "Low-density city in a developed economy",
+                                        "Low-density city in an emerging economy"])
+
+
+def test_singapore_sits_in_the_dense_developed_quadrant(client: FlaskClient) -> None:
+    svg = svg_of(html(client, "/typology"), "chart")
+    lines = {line.get("class"): line for line in svg.iter(f"{SVG}line") if "threshold" in (line.get("class") or "")}
+    x_cut, y_cut = float(lines["threshold x"].get("x1")), float(lines["threshold y"].get("y1"))
+    point = next(a for a in svg.iter(f"{SVG}a") if a.get("aria-label") == "Singapore").find(f"{SVG}circle")
+    assert float(point.get("cx")) > x_cut and float(point.get("cy")) < y_cut  # right of and above
+
+
+def test_typology_chart_in_korean_and_as_svg(client: FlaskClient) -> None:
+    page = html(client, "/typology?lang=ko")
+    assert "인구밀도가 높은 선진국형 도시" in page
+    assert 'aria-label="싱가포르"' in page
+    answer = client.get("/typology.svg")
+    assert answer.mimetype == "image/svg+xml"
+    root = ElementTree.fromstring(answer.data)
+    assert len([a for a in root.iter(f"{SVG}a") if a.get("class") == "point"]) == 26
+
+
+def test_query_page_runs_every_catalogue_query_by_clicking(client: FlaskClient) -> None:
+    page = html(client, "/query")
+    links = re.findall(r'<a href="(/query\?name=[a-z0-9-]+&amp;run=1)"', page)
+    assert len(links) >= 20
+    for link in links:
+        answer = client.get(link.replace("&amp;", "&"))
+        body = answer.get_data(as_text=True)
+        assert answer.status_code == 200, (link, body[:500])
+        assert 'role="alert"' not in body, link
+        assert 'class="results"' in body, link
+
+
+def test_query_page_labels_results_and_offers_downloads(client: FlaskClient) -> None:
+    page = html(client, "/query?name=pilot-cities&run=1")
+    rows = re.findall(r"<tr><td>", page)
+    assert len(rows) == 26
+    assert '<a href="/page/city/kuala-lumpur" title="https://kg.ascn.example/id/city/kuala-lumpur">Kuala Lumpur</a>' \
+        in page
+    downloads = dict(re.findall(r'<a href="(/sparql\?[^"]+)">([a-z]+)</a>', page)[i][::-1] for i in range(4))
+    assert set(downloads) == {"json", "xml", "csv", "tsv"}
+    query = parse_qs(urlsplit(downloads["csv"].replace("&amp;", "&")).query)
+    answer = client.get("/sparql", query_string={"query": query["query"][0], "format": "csv"})
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.get_data(as_text=True).count("\n") == 27
+
+
+def test_query_page_parameters(client: FlaskClient) -> None:
+    page = html(client, "/query?name=city-projects&run=1&city=Singapore")
+    assert 'value="Singapore"' in page
+    assert "<tr><td>" in page
+    default = html(client, "/query?name=city-projects&run=1")
+    assert "KL Urban Observatory" in default
+
+
+def test_query_page_runs_free_text_and_reports_errors(client: FlaskClient) -> None:
+    page = html(client, "/query?run=1&query=" + "ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D")
+    assert '<p class="boolean"><strong>yes</strong></p>' in page
+    bad = client.get("/query?run=1&query=SELEC%20nonsense")
+    assert bad.status_code == 400
+    assert 'role="alert"' in bad.get_data(as_text=True)
+    update = client.get("/query?run=1&query=" + "DELETE%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D")
+    assert update.status_code == 400
+
+
+def test_permalinks_land_on_the_query_page(client: FlaskClient) -> None:
+    answer = client.post("/q", data={"query": "SELECT * WHERE { ?s a <https://kg.ascn.example/def/ascn#City> }"})
+    assert answer.status_code == 303
+    target = client.get(answer.headers["Location"])
+    assert target.status_code == 303
+    page = html(client, target.headers["Location"])
+    assert "<tr><td>" in page
+
+
+@pytest.mark.parametrize("name,media", [
+    ("ascn.trig", "application/trig"), ("ascn.nq", "application/n-quads"), ("ascn.ttl", "text/turtle"),
+    ("ascn.nt", "application/n-triples"), ("ascn.jsonld", "application/ld+json"), ("ascn.rdf", "application/rdf+xml"),
+    ("ontology.ttl", "text/turtle"), ("shapes.ttl", "text/turtle"), ("shacl-report.ttl", "text/turtle"),
+    ("void.ttl", "text/turtle"),
+])
+def test_downloads(client: FlaskClient, built: BuildResult, name: str, media: str) -> None:
+    answer = client.get(f"/download/{name}")
+    assert answer.status_code == 200
+    assert answer.mimetype == media
+    body = answer.data
+    assert body == (built.dist / name).read_bytes()
+    assert int(answer.headers["Content-Length"]) == len(body)
+    assert built.version in answer.headers["ETag"]
+    again = client.get(f"/download/{name}", headers={"If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/download/VERSION", "/download/store", "/download/..%2Fpyproject.toml",
+                                  "/download/../pyproject.toml", "/download/%2e%2e/etc/passwd", "/download/ascn.TTL"])
+def test_downloads_are_allow_listed(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_download_index_and_void(client: FlaskClient) -> None:
+    page = html(client, "/download/")
+    assert len(re.findall(r'href="/download/[a-z]', page)) == 10
+    void = client.get("/.well-known/void")
+    assert void.mimetype == "text/turtle"
+    graph = Graph().parse(data=void.data, format="turtle")
+    assert (URIRef(f"{BASE}dataset"), URIRef("http://rdfs.org/ns/void#triples"), None) in graph
+
+
+def test_ontology_documentation(client: FlaskClient) -> None:
+    page = html(client, "/def/ascn")
+    for text in ("City", "도시", "is located in", "소재 국가", "Links a city to the country it lies in.",
+                 "도시를 그 도시가 속한 국가와 연결한다."):
+        assert text in page
+    assert 'id="PilotCity"' in page and 'id="isLocatedIn"' in page
+    located = re.search(r'<article class="term" id="isLocatedIn">.*?</article>', page, re.S).group(0)
+    assert "Domain" in located and 'href="/def/ascn/City"' in located and 'href="/def/ascn/Country"' in located
+    svg = re.search(r"<svg .*?</svg>", page, re.S).group(0)
+    tree = ElementTree.fromstring(svg)
+    assert len(list(tree.iter(f"{SVG}circle"))) >= 15
+    assert len(list(tree.iter(f"{SVG}path"))) >= 20
+    assert "is located in" in "".join(tree.itertext())
+
+
+def test_without_a_store_pages_answer_503_not_500(make_app) -> None:
+    client = make_app(base_iri=BASE).test_client()
+    for path in ("/", "/page/city/kuala-lumpur", "/id/city/kuala-lumpur", "/api/search?q=Kua", "/typology",
+                 "/download/ascn.ttl", "/def/ascn", "/query"):
+        answer = client.get(path, headers={"Accept": "text/html"})
+        assert answer.status_code == 503, path
+        assert answer.headers["Retry-After"]

@@ -1,0 +1,143 @@
+"""Entity pages: labels in both languages, property labels, links, provenance, inferred facts,
+data-quality notes, embedded JSON-LD, paging, and the language switch."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import pyoxigraph as ox
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph
+
+from ascn_kg.store.terms import to_rdflib
+from ascn_kg.web import entity
+from support import BASE
+
+JSONLD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def html(client: FlaskClient, path: str, **headers: str) -> str:
+    answer = client.get(path, headers={"Accept": "text/html", **headers})
+    assert answer.status_code == 200, path
+    return answer.get_data(as_text=True)
+
+
+def test_city_page_shows_labels_facts_and_links(client: FlaskClient) -> None:
+    page = html(client, "/page/city/kuala-lumpur")
+    assert "<h1>Kuala Lumpur</h1>" in page
+    assert "쿠알라룸푸르" in page
+    assert '<a href="/page/state/mys">Malaysia</a>' in page  # a link by label, not by IRI
+    assert ">is located in</a>" in page  # the property's rdfs:label
+    assert "6,890" in page and "9,944.9" in page  # density and the state's GDP per capita
+    assert "Dense city in an emerging economy" in page
+    assert "/page/person/" in page  # the chief smart city officer
+    assert "Facts from Chart 3" in page  # the named graph each statement comes from
+    for ext in ("ttl", "nt", "jsonld", "rdf", "trig", "nq"):
+        assert f'href="/data/city/kuala-lumpur.{ext}"' in page
+
+
+def test_inferred_facts_are_marked(client: FlaskClient) -> None:
+    page = html(client, "/page/city/kuala-lumpur")
+    rows = re.findall(r'<tr class="inferred">(.*?)</tr>', page, re.S)
+    assert rows, "no inferred row"
+    assert any("Pilot city" in row and "inferred" in row for row in rows)
+    assert "Class memberships inferred by the HermiT reasoner" in page
+
+
+def test_data_quality_notes_are_shown_prominently(client: FlaskClient) -> None:
+    page = html(client, "/page/city/ho-chi-minh-city")
+    notes = page.index('class="notes"')
+    assert notes < page.index("<h2 id=\"st-h\">")  # before the statements
+    assert "Ho Chi Minh City marked as a capital" in page
+    assert "Correct reading" in page
+
+
+def test_inbound_links_are_listed(client: FlaskClient) -> None:
+    page = html(client, "/page/state/mys")
+    inbound = page[page.index('id="in-h"'):]
+    assert "Kuala Lumpur" in inbound and "nominated by" in inbound
+
+
+def test_embedded_json_ld_parses_to_the_entity_statements(client: FlaskClient, store: ox.Store) -> None:
+    page = html(client, "/page/city/kuala-lumpur")
+    blocks = JSONLD.findall(page)
+    assert len(blocks) == 1
+    document = json.loads(blocks[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph = Graph().parse(data=json.dumps(document), format="json-ld")
+    iri = ox.NamedNode(f"{BASE}id/city/kuala-lumpur")
+    expected = {tuple(to_rdflib(x) for x in (q.subject, q.predicate, q.object))
+                for q in store.quads_for_pattern(iri, None, None)}
+    assert set(graph) == expected
+
+
+def test_language_switch_is_remembered(client: FlaskClient) -> None:
+    answer = client.get("/lang/ko?next=/page/city/kuala-lumpur")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/page/city/kuala-lumpur"
+    page = html(client, "/page/city/kuala-lumpur")
+    assert "<h1>쿠알라룸푸르</h1>" in page
+    assert '<html lang="ko">' in page
+    assert ">소재 국가</a>" in page  # is located in, in Korean
+    assert ">말레이시아</a>" in page
+    assert "추론됨" in page
+    other = html(client, "/cities")  # every page honours the cookie
+    assert "시범도시" in other and "말레이시아" in other
+    client.get("/lang/en?next=/")
+    assert "<h1>Kuala Lumpur</h1>" in html(client, "/page/city/kuala-lumpur")
+
+
+def test_lang_parameter_and_accept_language(client: FlaskClient) -> None:
+    assert "<h1>말레이시아</h1>" in html(client, "/page/state/mys?lang=ko")
+    assert "<h1>말레이시아</h1>" in html(client, "/page/state/mys", **{"Accept-Language": "ko-KR,ko;q=0.9"})
+    answer = client.get("/page/state/mys", headers={"Accept": "text/html"})
+    assert "Accept-Language" in answer.headers["Vary"] and "Cookie" in answer.headers["Vary"]
+
+
+def test_long_lists_are_paged(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(entity, "PAGE_SIZE", 5)
+    first = html(client, "/page/organisation/ascn")
+    assert 'rel="next" href="?in=2"' in first
+    assert "Showing 1–5 of" in first
+    second = html(client, "/page/organisation/ascn?in=2")
+    assert "Showing 6–10 of" in second
+    assert 'rel="prev" href="?in=1"' in second
+    monkeypatch.setattr(entity, "SORT_LIMIT", 0)  # index order, as for entities with thousands of links
+    assert "Showing 6–10 of" in html(client, "/page/organisation/ascn?in=2&page=x")
+
+
+def test_pages_are_validated_with_etags(client: FlaskClient) -> None:
+    first = client.get("/page/city/kuala-lumpur")
+    assert first.headers["ETag"]
+    again = client.get("/page/city/kuala-lumpur", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_ontology_term_and_graph_pages(client: FlaskClient) -> None:
+    term = html(client, "/def/ascn/isLocatedIn")
+    assert "is located in" in term and "소재 국가" in term
+    assert "Links a city to the country it lies in." in term
+    graph = html(client, "/page/graph/inferred")
+    assert "Class memberships inferred by the HermiT reasoner" in graph
+
+
+def test_pages_have_strict_security_headers(client: FlaskClient) -> None:
+    answer = client.get("/page/city/kuala-lumpur")
+    policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    body = answer.get_data(as_text=True)
+    assert " style=" not in body and "<style" not in body
+    scripts = re.findall(r"<script([^>]*)>", body)
+    assert all("src=" in attrs or 'type="application/ld+json"' in attrs for attrs in scripts)
+
+
+def test_links_on_pages_use_labels_not_iris(client: FlaskClient) -> None:
+    page = html(client, "/page/organisation/ascn")
+    anchors = re.findall(r'<a href="(/page/[^"]+)">([^<]*)</a>', page)
+    assert anchors
+    assert not [text for _, text in anchors if text.startswith("http")]
+

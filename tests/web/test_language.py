@@ -1,0 +1,80 @@
+"""The interface language of a request: ``?lang=``, cookie, Accept-Language, then English."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from ascn_kg.web.language import lang_from_request
+
+# --- lang_from_request --------------------------------------------------------------------
+
+@pytest.fixture()
+def app(make_app) -> Flask:
+    app = make_app()
+
+    @app.get("/which")
+    def which() -> str:
+        return lang_from_request()
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "no language here"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie", "accept", "expected"),
+    [
+        ("", None, None, "en"),
+        ("?lang=ko", None, None, "ko"),
+        ("?lang=ko-KR", None, None, "ko"),
+        ("?lang=en", "ko", "ko", "en"),  # the parameter wins
+        ("", "ko", "en", "ko"),  # then the cookie
+        ("?lang=fr", "ko", None, "ko"),  # unsupported values are ignored
+        ("", "xx", "ko-KR,ko;q=0.9,en;q=0.5", "ko"),  # then Accept-Language
+        ("", None, "fr-FR,en;q=0.8,ko;q=0.9", "ko"),
+        ("", None, "fr-FR,de;q=0.9", "en"),  # then English
+    ],
+)
+def test_lang_from_request(app: Flask, query: str, cookie, accept, expected: str) -> None:
+    client = app.test_client()
+    if cookie:
+        client.set_cookie("lang", cookie)
+    headers = {"Accept-Language": accept} if accept else {}
+    response = client.get(f"/which{query}", headers=headers)
+    assert response.get_data(as_text=True) == expected
+    assert set(response.vary) >= {"Accept-Language", "Cookie"}
+
+
+def test_vary_only_where_the_language_was_used(app: Flask) -> None:
+    assert "Accept-Language" not in app.test_client().get("/plain").vary
+
+
+def test_language_switch_sets_a_cookie_and_goes_back(app: Flask) -> None:
+    client = app.test_client()
+    response = client.get("/lang/ko?next=/page/city/sejong%3Fx%3D1")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/page/city/sejong?x=1"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=ko;")
+    assert "Max-Age=31536000" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert client.get("/which").get_data(as_text=True) == "ko"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example",
+     "/\t/evil.example", "javascript:alert(1)", "evil.example", "", "/%0a//x\n"],
+)
+def test_language_switch_never_leaves_the_site(app: Flask, target: str) -> None:
+    response = app.test_client().get("/lang/en", query_string={"next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_language_is_404(app: Flask) -> None:
+    response = app.test_client().get("/lang/fr?next=/")
+    assert response.status_code == 404
+    assert "Set-Cookie" not in response.headers
