@@ -37,16 +37,24 @@ def _fail(message: str, code: int) -> None:
 @click.option("--ontology-dir", type=click.Path(file_okay=False), help="Folder of ascn.ttl/shapes.ttl.")
 @click.option("--dist-dir", type=click.Path(file_okay=False), help="Where builds are written.")
 @click.option("--queries-dir", type=click.Path(file_okay=False), help="Folder of the query catalogue.")
+@click.option("--source", type=click.Path(file_okay=False, exists=True),
+              help="A checkout (or copy) whose data/, ontology/ and queries/ to use.")
 @click.pass_context
-def main(ctx: click.Context, config, base_iri, data_dir, ontology_dir, dist_dir, queries_dir) -> None:
-    """ASCN-KG: the ASEAN Smart Cities Network knowledge graph."""
+def main(ctx: click.Context, config, base_iri, data_dir, ontology_dir, dist_dir, queries_dir, source) -> None:
+    """ASCN-KG: the ASEAN Smart Cities Network knowledge graph.
+
+    The source tables, ontology and catalogue are those of --source DIR when given, else those
+    of the checkout the working folder is in, else the copies the package carries; builds go
+    to ./dist unless --dist-dir says otherwise.
+    """
+    folders = {name: Path(source) / name for name in ("data", "ontology", "queries")} if source else {}
     ctx.obj = load_settings(
         config,
         base_iri=base_iri,
-        data_dir=data_dir,
-        ontology_dir=ontology_dir,
+        data_dir=data_dir or folders.get("data"),
+        ontology_dir=ontology_dir or folders.get("ontology"),
         dist_dir=dist_dir,
-        queries_dir=queries_dir,
+        queries_dir=queries_dir or folders.get("queries"),
     )
 
 
@@ -109,8 +117,9 @@ def validate(ctx: click.Context) -> None:
 @click.option("--workers", type=int, help="gunicorn worker processes.")
 @click.option("--backend", "backend_url", help="Answer from this external SPARQL endpoint instead.")
 @click.option("--query-timeout", type=float, help="Seconds after which a query is stopped.")
+@click.option("--dist-dir", type=click.Path(file_okay=False), help="The build to serve (default ./dist).")
 @click.pass_context
-def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout) -> None:
+def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout, dist_dir) -> None:
     """Serve the built graph under gunicorn (reload on SIGHUP after a new build)."""
     from ascn_kg.ops.runner import serve as run_server
 
@@ -123,6 +132,7 @@ def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout) -
                 "workers": workers,
                 "backend_url": backend_url,
                 "query_timeout": query_timeout,
+                "dist_dir": dist_dir,
             }.items()
             if v is not None
         }

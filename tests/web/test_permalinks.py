@@ -194,3 +194,13 @@ def test_processes_writing_at_once_agree(tmp_path: Path) -> None:
     store = PermalinkStore(directory, max_query_length=1000)
     for i, link in enumerate(results[0][:7]):
         assert store.resolve(link) == (f"SELECT * {{}} LIMIT {i}", {"lang": "en"})
+
+
+def test_a_catalogue_query_has_a_short_link_by_its_name(make_app, built) -> None:
+    client = make_app(dist_dir=built.dist).test_client()
+    answer = client.get("/q/capital-cities")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/query?name=capital-cities&run=1"
+    page = client.get(answer.headers["Location"])
+    assert page.status_code == 200 and "Kuala Lumpur" in page.get_data(as_text=True)
+    assert client.get("/q/no-such-query").status_code == 404

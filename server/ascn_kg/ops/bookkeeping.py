@@ -57,35 +57,6 @@ class Ops:
         self._queue: queue.Queue[Any] | None = None
         self._bookkeeping_pid: int | None = None
 
-    def record_query(
-        self,
-        outcome: str,
-        duration_s: float,
-        rows: int | None,
-        query: str,
-        client: str | None = None,
-        reason: str | None = None,
-        cached: bool = False,
-        truncated: bool = False,
-        *,
-        user_agent: str | None = None,
-        error: BaseException | None = None,
-    ) -> None:
-        """Count one SPARQL request and log it; see :func:`record_query`."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown query outcome {outcome!r}; expected one of {OUTCOMES}")
-        if cached and outcome == "ok":
-            outcome = "cached"
-        if has_request_context():
-            environ = request.environ
-            if _PENDING in environ:  # written once the response has been sent
-                queue_query(environ, outcome, duration_s, rows, query, reason, truncated, error,
-                            client=client, user_agent=user_agent)
-                return
-            client, user_agent = requester(environ, client, user_agent)
-        self.write_query(outcome, duration_s, rows, query, client, reason, truncated, user_agent,
-                         error, time.time())
-
     def write_query(
         self, outcome: str, duration_s: float, rows: int | None, query: str, client: str | None,
         reason: str | None, truncated: bool, user_agent: str | None,
@@ -211,10 +182,19 @@ def record_query(
     traceback only when the outcome is ``error``. Raises ValueError for an unknown outcome.
     """
     ops: Ops = current_app.extensions[EXTENSION_KEY]
-    ops.record_query(
-        outcome, duration_s, rows, query, client, reason, cached, truncated,
-        user_agent=user_agent, error=error,
-    )
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown query outcome {outcome!r}; expected one of {OUTCOMES}")
+    if cached and outcome == "ok":
+        outcome = "cached"
+    if has_request_context():
+        environ = request.environ
+        if _PENDING in environ:  # written once the response has been sent
+            queue_query(environ, outcome, duration_s, rows, query, reason, truncated, error,
+                        client=client, user_agent=user_agent)
+            return
+        client, user_agent = requester(environ, client, user_agent)
+    ops.write_query(outcome, duration_s, rows, query, client, reason, truncated, user_agent,
+                    error, time.time())
 
 
 def _start_request() -> None:

@@ -7,7 +7,8 @@ Links live in a SQLite file (WAL, so gunicorn workers write safely) under
 they survive rebuilds).
 
 Routes: ``POST /q`` (form field ``query``, other fields kept as parameters) answers 303 to
-``/q/<id>``, which answers 303 to the query page ``/query?query=…&run=1``.
+``/q/<id>``, which answers 303 to the query page ``/query?query=…&run=1``. A catalogue query
+has a short link by its name too: ``/q/capital-cities`` answers 303 to ``/query?name=…&run=1``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 
+from ascn_kg.catalogue import CatalogueError, UnknownQuery, resolve
 from ascn_kg.config import Settings
 from ascn_kg.errors import Refusal
+from ascn_kg.ops.app_state import settings as app_settings
 
 ParamValue = str | Sequence[str]
 Params = dict[str, str | list[str]]
@@ -208,13 +211,26 @@ def create() -> Response:
 
 @bp.get("/q/<link_id>")
 def follow(link_id: str) -> Response:
-    """303 to the query page with the stored query, run at once."""
+    """303 to the query page with the stored query (or the catalogue query of that name), run at once."""
     found = resolve_permalink(link_id)
-    if found is None:
+    if found is not None:
+        target = query_page_url(*found)
+    elif is_catalogue_name(link_id):
+        target = f"{request.script_root}{QUERY_PAGE}?{urlencode({'name': link_id, 'run': '1'})}"
+    else:
         abort(404, description="No query is stored under this permalink.")
-    response = redirect(query_page_url(*found), code=303)
+    response = redirect(target, code=303)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def is_catalogue_name(name: str) -> bool:
+    """Whether ``name`` names a query of the catalogue (``/q/capital-cities``)."""
+    try:
+        resolve(name, app_settings().queries_dir)
+    except (UnknownQuery, CatalogueError):
+        return False
+    return True
 
 
 def init_app(app: Flask, settings: Settings) -> PermalinkStore:
