@@ -1,4 +1,4 @@
-"""Side-by-side benchmarks: our endpoint (gunicorn) and an Oxigraph server on the same data.
+"""Side-by-side benchmarks: our endpoint (granian) and an Oxigraph server on the same data.
 
 ``python -m benchmarks.bench [--quick]`` (``make bench``) measures, in one run:
 
@@ -8,7 +8,7 @@
   for our server with the result cache off, with it on, with ``If-None-Match`` (304), and
   for ``oxigraph serve-read-only`` (union default graph) — and the ratio;
 * throughput of a query mix with 4 concurrent keep-alive clients;
-* peak RSS of the gunicorn workers and query-pool processes (``VmHWM`` in ``/proc``);
+* the summed RSS of every process of the server (master, web workers, query processes);
 * the time from starting the server to a ready ``/readyz`` on the big store;
 * the safety check's cost against evaluation (in-process);
 * metrics and logging on against off, on the cheapest catalogue query (both servers run at
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ascn_kg.config import DEFAULT_BASE_IRI
+from ascn_kg.config import DEFAULT_BASE_IRI, Settings
 from benchmarks import REPO
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -185,10 +185,10 @@ def command_of(pid: int) -> str:
     return ""
 
 
-def gunicorn_workers(server: Server) -> list[int]:
-    """The gunicorn worker processes (children of the master that are not query-pool workers)."""
+def web_workers(server: Server) -> list[int]:
+    """The web worker processes (children of the master that are not query-pool workers)."""
     master = server.process.pid
-    return [p for p in descendants(master) if _parent(p) == master]
+    return [p for p in descendants(master) if _parent(p) == master and "ascn_kg.store.pool" not in command_of(p)]
 
 
 def pool_workers(server: Server) -> list[int]:
@@ -260,7 +260,7 @@ def our_server(
     dist: Path, workers: int = 2, app: str = "ascn_kg:create_app()", timeout: float = START_TIMEOUT,
     **settings: Any,
 ) -> Iterator[Server]:
-    """Our server (``python -m ascn_kg.ops.runner``, gunicorn) over ``dist``, on a free port."""
+    """Our server (``python -m ascn_kg.ops.runner``, granian) over ``dist``, on a free port."""
     with tempfile.TemporaryDirectory(prefix="ascn-bench-") as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASCN_KG_")}
         env.update({f"ASCN_KG_{k.upper()}": str(v) for k, v in settings.items()})
@@ -279,15 +279,13 @@ def our_server(
 
 @contextlib.contextmanager
 def floor_server(dist: Path, workers: int = 2) -> Iterator[Server]:
-    """gunicorn with our worker class over :mod:`benchmarks.floor` (bare pyoxigraph)."""
-    from ascn_kg.ops.gunicorn_worker import LingeringThreadWorker
-    from ascn_kg.ops.runner import GUNICORN_THREADS
-
-    worker = f"{LingeringThreadWorker.__module__}.{LingeringThreadWorker.__name__}"
+    """granian's WSGI interface, as ours is served, over :mod:`benchmarks.floor` (bare pyoxigraph)."""
+    threads = Settings().threads
 
     def argv(port: int) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--worker-class", worker, "--threads", str(GUNICORN_THREADS),
-                "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "benchmarks.floor:app"]
+        return [sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1", "--no-ws",
+                "--workers", str(workers), "--blocking-threads", str(threads), "--loop", "asyncio",
+                "--host", "127.0.0.1", "--port", str(port), "benchmarks.floor:app"]
 
     env = os.environ | {"ASCN_KG_FLOOR_STORE": str(dist.resolve() / "store"),
                         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
@@ -554,12 +552,12 @@ def bench_dataset(
     with our_server(dist, result_cache_size=0, **common) as ours:
         _run_queries(ours, queries, options, results, "off")
         rates["ours (cache off)"] = _throughput(ours, queries, options)
-        rss["ours"] = max((memory_kib(p) for p in gunicorn_workers(ours)), default=0)
+        rss["ours"] = max((memory_kib(p) for p in web_workers(ours)), default=0)
         rss["pool"] = max((memory_kib(p) for p in pool_workers(ours)), default=0)
     with our_server(dist, **common) as ours:
         _run_queries(ours, queries, options, results, "on")
         rates["ours (cache on)"] = _throughput(ours, queries, options)
-        rss["ours"] = max(rss["ours"], *(memory_kib(p) for p in gunicorn_workers(ours)))
+        rss["ours"] = max(rss["ours"], *(memory_kib(p) for p in web_workers(ours)))
         report.raw[f"{label}.ready_s"] = ours.ready_s
         with oxigraph_server(dist, int(options.query_timeout)) as oxigraph:
             _run_queries(oxigraph, queries, options, results, "oxigraph")
@@ -573,7 +571,7 @@ def bench_dataset(
     report.add(Row(label, f"throughput, {options.clients} clients, cache on",
                    f"{rates['ours (cache on)']:.0f} req/s", f"{rates['oxigraph']:.0f} req/s",
                    f"{rates['oxigraph'] / rates['ours (cache on)']:.2f}x", "info"))
-    for process, key in (("gunicorn worker", "ours"), ("query-pool process", "pool")):
+    for process, key in (("web worker", "ours"), ("query-pool process", "pool")):
         report.add(Row(label, f"peak RSS: {process} (max)", f"{rss[key] / 1024:.0f} MiB",
                        f"{rss['oxigraph'] / 1024:.0f} MiB", "", f"< {RSS_TARGET_MB} MB",
                        verdict(rss[key] * 1024 < RSS_TARGET_MB * 1e6)))
@@ -656,14 +654,14 @@ def _report_targets(report: Report, label: str, results: dict[str, dict[str, Tim
     floor = {name: (got["off"].median_ms / got["floor"].median_ms, got["floor"].median_ms / got["oxigraph"].median_ms)
              for name, got in results.items() if {"off", "floor", "oxigraph"} <= got.keys()}
     if floor:
-        report.add(Row(label, "cache off: ours / bare pyoxigraph in gunicorn (the stack's floor)",
+        report.add(Row(label, "cache off: ours / bare pyoxigraph in granian (the stack's floor)",
                        f"geomean {geomean([a for a, _ in floor.values()]):.2f}x", "", "", "info"))
-        report.add(Row(label, "bare pyoxigraph in gunicorn / Oxigraph server",
+        report.add(Row(label, "bare pyoxigraph in granian / Oxigraph server",
                        f"geomean {geomean([b for _, b in floor.values()]):.2f}x, worst "
                        f"{max(b for _, b in floor.values()):.2f}x", "", "", "info"))
         report.raw[f"{label}.floor_ratios"] = floor
     if rates.get("floor") and rates.get("oxigraph"):
-        report.add(Row(label, "throughput: bare pyoxigraph in gunicorn / Oxigraph server",
+        report.add(Row(label, "throughput: bare pyoxigraph in granian / Oxigraph server",
                        f"{rates['floor'] / rates['oxigraph']:.2f}x ({rates['floor']:.0f} req/s)",
                        f"{rates['oxigraph']:.0f} req/s", "", "info"))
     if big:
@@ -863,7 +861,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, help="the built dist/ to run the catalogue on")
     parser.add_argument("--queries-dir", type=Path)
     parser.add_argument("--cache-dir", type=Path, help="keep the synthetic graph here between runs")
-    parser.add_argument("--app", help="gunicorn app to serve (default ascn_kg:create_app())")
+    parser.add_argument("--app", help="WSGI app to serve (default ascn_kg:create_app())")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)

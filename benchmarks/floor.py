@@ -1,8 +1,8 @@
 """The floor of the required stack, measured by ``make bench``: not an endpoint.
 
 A bare WSGI function that hands the query string straight to pyoxigraph (the store opened
-read-only, union default graph) and returns its native serialization, served by gunicorn
-with our worker class. It has none of the endpoint's checks, limits, pool, negotiation,
+read-only, union default graph) and returns its native serialization, served by granian's
+WSGI interface as ours is. It has none of the endpoint's checks, limits, pool, negotiation,
 cache, logging or headers, so it must never face a network: the benchmark starts it on
 127.0.0.1 only to show how much of the distance to Oxigraph server is the Python stack
 itself and how much is ours.

@@ -1,6 +1,6 @@
 """A bounded load test on loopback: ``python -m benchmarks.loadtest [--duration 60]`` (``make loadtest``).
 
-Starts our server (gunicorn, 4 workers) over ``dist/`` with a short query time limit, runs
+Starts our server (granian, 4 workers) over ``dist/`` with a short query time limit, runs
 locust headless as a library with 16 concurrent users (:mod:`benchmarks.locustfile`) mixing
 catalogue queries in every result format, entity pages, search, dump downloads and a share
 of runaway queries that must end at the time limit (504), then stops by itself and prints:
@@ -85,7 +85,7 @@ def probe(base: str, work: dict[str, list[list[str]]]) -> dict[str, list[list[st
 
 
 def warm(base: str, paths: list[list[str]], passes: int = 4) -> None:
-    """Ask every path a few times on fresh connections, so that each gunicorn worker's result
+    """Ask every path a few times on fresh connections, so that each web worker's result
     cache holds the catalogue before measuring (a connection lands on any worker)."""
     from urllib.error import HTTPError
     from urllib.request import Request, urlopen
@@ -182,13 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("loadtest: locust is not installed (pip install locust)", file=sys.stderr)
         return 2
-    from benchmarks.bench import gunicorn_workers, memory_kib, our_server
+    from benchmarks.bench import memory_kib, our_server, web_workers
 
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.loadtest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=MAX_DURATION, help=f"seconds (at most {MAX_DURATION:.0f})")
     parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=4, help="web worker processes")
     parser.add_argument("--latency-advisory", action="store_true",
                         help="report the p99/p50 target without failing on it (short runs on shared machines)")
     parser.add_argument("--dist", type=Path, default=REPO / "dist")
@@ -207,9 +207,9 @@ def main(argv: list[str] | None = None) -> int:
                     log_level="WARNING", query_log_enabled="false") as server:
         work = probe(server.base, work)
         warm(server.base, work.get("catalogue", []))
-        rss_start = sum(memory_kib(p, "VmRSS") for p in gunicorn_workers(server))
+        rss_start = sum(memory_kib(p, "VmRSS") for p in web_workers(server))
         seen = run_locust(server.base, work, args.users, duration)
-        rss_end = sum(memory_kib(p, "VmRSS") for p in gunicorn_workers(server))
+        rss_end = sum(memory_kib(p, "VmRSS") for p in web_workers(server))
     missed = summarise(seen, (rss_start, rss_end), args.latency_advisory)
     for line in missed:
         print(f"MISSED: {line}")

@@ -1,4 +1,4 @@
-"""Real server processes for tests: ``python -m ascn_kg.serve`` (gunicorn) and Oxigraph.
+"""Real server processes for tests: ``python -m ascn_kg.ops.runner`` (granian) and Oxigraph.
 
 ``running_server(dist_dir, **settings)`` starts the application on a free loopback port
 with the given settings (as ``ASCN_KG_*`` variables), waits until it answers and yields
@@ -87,12 +87,13 @@ def _process(argv: list[str], env: dict[str, str], probe: str) -> Iterator[None]
 
 @contextlib.contextmanager
 def running_server(
-    dist_dir: Path, app: str = DEFAULT_APP, workers: int = 2, **settings: Any
+    dist_dir: Path, app: str = DEFAULT_APP, workers: int = 2, metrics_dir: Path | None = None, **settings: Any
 ) -> Iterator[str]:
-    """A real gunicorn server of ``app`` over ``dist_dir``; yields ``http://127.0.0.1:PORT``.
+    """A real server (granian) of ``app`` over ``dist_dir``; yields ``http://127.0.0.1:PORT``.
 
     ``settings`` are :class:`ascn_kg.config.Settings` fields (``query_timeout=1`` …).
     The tests folder is on the server's ``PYTHONPATH``, so test apps can be served too.
+    The multiprocess metrics go to ``metrics_dir`` (default: a temporary folder).
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASCN_KG_")}
@@ -104,7 +105,7 @@ def running_server(
     ]
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="ascn-metrics-") as metrics:
-        env["PROMETHEUS_MULTIPROC_DIR"] = metrics
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir or metrics)
         with _process(argv, env, f"{base}/sparql?query=ASK%7B%7D"):
             yield base
 

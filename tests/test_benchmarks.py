@@ -27,7 +27,7 @@ def test_bench_quick_runs_end_to_end(built: BuildResult, tmp_path: Path) -> None
                     "throughput / Oxigraph's, cache on", "median latency / Oxigraph's, cache off",
                     "median latency / Oxigraph's, cache on", "peak RSS", "server ready",
                     "safety check as served", "safety check first sight", "metrics+log on vs off", "search",
-                    "bare pyoxigraph in gunicorn (the stack's floor)", "bare pyoxigraph in gunicorn / Oxigraph",
+                    "bare pyoxigraph in granian (the stack's floor)", "bare pyoxigraph in granian / Oxigraph",
                     "entity pages"):
         assert measure in table, measure
     assert "| PASS" in table or "| FAIL" in table or "| SKIP" in table

@@ -2,7 +2,7 @@
 
 Hypothesis drives the Flask test client (fast, in-process) with random paths, query strings
 (raw bytes included), Accept headers, methods and form bodies; schemathesis then fuzzes a
-real gunicorn server from its own ``/openapi.json`` (a bounded number of examples per
+real server (granian) from its own ``/openapi.json`` (a bounded number of examples per
 operation, only the ``not_a_server_error`` check: answers may be any documented status).
 """
 
@@ -54,8 +54,8 @@ def client(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fla
 
 
 def raw(query_string: bytes) -> dict[str, str]:
-    """The WSGI query string as gunicorn passes it: bytes outside printable ASCII percent-encoded
-    (gunicorn answers 400 itself to a raw one); bad escapes and bad UTF-8 after decoding stay."""
+    """The WSGI query string as an HTTP server passes it: bytes outside printable ASCII
+    percent-encoded (a raw one is refused before the app); bad escapes and bad UTF-8 stay."""
     text = "".join(chr(b) if 0x21 <= b < 0x7F and b != 0x23 else f"%{b:02X}" for b in query_string)
     return {"QUERY_STRING": text}
 

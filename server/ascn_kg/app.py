@@ -8,7 +8,7 @@ from flask import Flask
 
 from ascn_kg.config import Settings, load_settings
 from ascn_kg.ops import bookkeeping
-from ascn_kg.ops.app_state import attach_store
+from ascn_kg.ops.app_state import attach_store, start_serving
 from ascn_kg.sparql import endpoint, lane
 from ascn_kg.web import registrar
 
@@ -27,4 +27,5 @@ def create_app(test_config: dict[str, Any] | Settings | None = None) -> Flask:
     endpoint.init_app(app, settings)
     registrar.init_app(app, settings)  # language, pages, search, permalinks, OpenAPI
     lane.init_app(app, settings)  # outermost
+    start_serving(app)  # only in a worker of `ascn-kg serve`
     return app

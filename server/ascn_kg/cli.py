@@ -114,13 +114,14 @@ def validate(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
-@click.option("--workers", type=int, help="gunicorn worker processes.")
+@click.option("--workers", type=int, help="Worker processes (default 2).")
+@click.option("--threads", type=int, help="Threads per worker answering requests (default 16).")
 @click.option("--backend", "backend_url", help="Answer from this external SPARQL endpoint instead.")
 @click.option("--query-timeout", type=float, help="Seconds after which a query is stopped.")
 @click.option("--dist-dir", type=click.Path(file_okay=False), help="The build to serve (default ./dist).")
 @click.pass_context
-def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout, dist_dir) -> None:
-    """Serve the built graph under gunicorn (reload on SIGHUP after a new build)."""
+def serve(ctx: click.Context, host, port, workers, threads, backend_url, query_timeout, dist_dir) -> None:
+    """Serve the built graph under granian (SIGHUP: serve a new build in place)."""
     from ascn_kg.ops.runner import serve as run_server
 
     settings = _settings(ctx).with_overrides(
@@ -130,6 +131,7 @@ def serve(ctx: click.Context, host, port, workers, backend_url, query_timeout, d
                 "host": host,
                 "port": port,
                 "workers": workers,
+                "threads": threads,
                 "backend_url": backend_url,
                 "query_timeout": query_timeout,
                 "dist_dir": dist_dir,

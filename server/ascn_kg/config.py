@@ -67,7 +67,9 @@ class Settings:
     # server
     host: str = "127.0.0.1"
     port: int = 8080
-    workers: int = 2
+    workers: int = 1  # worker processes; queries are evaluated outside the GIL, so one uses every core
+    threads: int = 16  # threads per worker answering requests (pages must not queue behind queries)
+    header_timeout: float = 10.0  # seconds a connection may take to send its request headers
     backend_url: str | None = None
     backend_update_url: str | None = None
     # query limits
@@ -78,7 +80,7 @@ class Settings:
     max_chain: int = 1_000  # operators chained in one bracket group (left-deep parse trees)
     max_body_bytes: int = 1_000_000
     service_allowlist: tuple[str, ...] = ()
-    query_workers: int = 4
+    query_workers: int = 0  # query processes per web worker, started when needed; 0: automatic
     # A query the pool answered within this many ms on this dataset runs in-process next time
     # (the same query on the same read-only data does the same work); 0: always the pool.
     inline_query_ms: float = 20.0
@@ -93,6 +95,7 @@ class Settings:
     metrics_enabled: bool = True
     query_log_enabled: bool = True
     bookkeeping_thread: bool = False  # `ascn-kg serve` turns it on: metrics and logs off the request thread
+    serving: bool = False  # set by `ascn-kg serve` in its workers: SIGHUP reopens the store, the pool starts early
     permalink_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -100,6 +103,12 @@ class Settings:
     def permalink_folder(self) -> Path:
         """Where the embedded permalink file lives: ``permalink_dir``, else beside ``dist``."""
         return self.permalink_dir or self.dist_dir.parent / "instance" / "permalinks"
+
+    @property
+    def query_pool_size(self) -> int:
+        """Query processes per web worker: ``query_workers``, or the machine's cores shared out
+        (at least two, so that one slow query never holds up every other)."""
+        return self.query_workers or max(2, (os.cpu_count() or 1) // max(1, self.workers))
 
     @property
     def store_dir(self) -> Path:

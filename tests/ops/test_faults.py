@@ -1,6 +1,6 @@
 """Faults: a worker killed under load, a missing or corrupt store, rebuilds while serving.
 
-Every test runs real processes (gunicorn through ``python -m ascn_kg.serve``, ``ascn-kg
+Every test runs real processes (granian through ``python -m ascn_kg.ops.runner``, ``ascn-kg
 build``) on loopback; none asserts a timing beyond generous bounds.
 """
 
@@ -20,6 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -41,12 +42,13 @@ def small_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_dist(tmp_path_factory.mktemp("faults") / "dist", triples=5_000).path
 
 
-def get(base: str, path: str, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+def get(base: str, path: str, timeout: float = 10.0) -> tuple[int, Message, bytes]:
+    """Status, headers (looked up regardless of case, as HTTP names are) and body."""
     try:
         with urllib.request.urlopen(base + path, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 def ready_version(base: str) -> str:
@@ -60,20 +62,20 @@ def parent_of(pid: int) -> int:
 
 
 def master_pid(base: str) -> int:
-    """The gunicorn master listening on ``base``: its workers are forks with the same command line."""
+    """The server's master listening on ``base``: its workers are forks with the same command line."""
     port = urllib.parse.urlsplit(base).port
     candidates = set()
     for entry in Path("/proc").iterdir():
         command = command_of(int(entry.name)) if entry.name.isdigit() else ""
-        if f"127.0.0.1:{port}" in command and "gunicorn" in command:
+        if f"--port {port} " in command + " " and "ascn_kg.ops.runner" in command:
             candidates.add(int(entry.name))
     masters = [pid for pid in candidates if parent_of(pid) not in candidates]
-    assert len(masters) == 1, f"gunicorn processes for {base}: {candidates}"
+    assert len(masters) == 1, f"server processes for {base}: {candidates}"
     return masters[0]
 
 
 def workers_of(master: int) -> list[int]:
-    """gunicorn workers: the master's children (not the query-pool processes they start)."""
+    """The server's workers: the master's children (not the query-pool processes they start)."""
     result = []
     for pid in descendants(master):
         with contextlib.suppress(OSError):

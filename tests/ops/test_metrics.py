@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from ascn_kg.ops import bookkeeping as ops
 from ascn_kg.ops.metrics import REFUSAL_REASONS
 from ascn_kg.ops.multiproc import prepare_multiprocess
+from fixtures_sparql import make_dist
+from liveserver import running_server
 from support import FakeStore
 
 Q = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 10"
@@ -230,39 +230,7 @@ def test_openmetrics_on_request(app: Flask) -> None:
         assert response.get_data(as_text=True).endswith("# EOF\n")
 
 
-# --- multiprocess: a real gunicorn with two workers --------------------------------------
-
-WSGI_APP = '''
-import os
-from pathlib import Path
-
-from ascn_kg.ops import bookkeeping as ops
-from support import FakeStore, new_app
-
-app = new_app(Path(os.environ["TEST_SCRATCH"]), FakeStore(version="mp-test", triples=5),
-              log_file=os.environ["TEST_LOG_FILE"])
-
-@app.get("/q")
-def q():
-    ops.record_query("ok", 0.002, 3, "SELECT * WHERE { ?s ?p ?o }")
-    return {"pid": os.getpid()}
-'''
-
-GUNICORN_CONF = '''
-import os
-from ascn_kg.ops.multiproc import mark_process_dead, prepare_multiprocess
-
-prepare_multiprocess(os.environ["TEST_METRICS_DIR"])  # in the master, before the app loads
-
-def child_exit(server, worker):
-    mark_process_dead(worker.pid)
-'''
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# --- multiprocess: a real server with two workers ---------------------------------------
 
 
 def _get(url: str) -> bytes:
@@ -278,47 +246,37 @@ def _scrape(url: str, name: str, **labels: str) -> float:
     raise AssertionError(f"{name}{labels} not exported")
 
 
-def test_counts_add_up_across_gunicorn_workers(tmp_path: Path) -> None:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    if not gunicorn.exists():
-        pytest.skip("gunicorn is not installed in this environment")
-    (tmp_path / "mpapp.py").write_text(WSGI_APP)
-    (tmp_path / "gunicorn_conf.py").write_text(GUNICORN_CONF)
+def counting_pids(metrics_dir: Path) -> set[int]:
+    """The processes that have written counters into the multiprocess folder."""
+    return {int(p.stem.rsplit("_", 1)[1]) for p in metrics_dir.glob("counter_*.db")}
+
+
+def test_counts_add_up_across_workers_and_outlive_a_stopped_one(tmp_path: Path) -> None:
+    dist = make_dist(tmp_path / "dist")
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
     (metrics_dir / "counter_99999.db").write_bytes(b"left by a previous run")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"} | {
-        "TEST_METRICS_DIR": str(metrics_dir),
-        "TEST_LOG_FILE": str(tmp_path / "query.log"),
-        "TEST_SCRATCH": str(tmp_path),
-        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1])]),
-    }
-    server = subprocess.Popen(
-        [str(gunicorn), "-c", str(tmp_path / "gunicorn_conf.py"), "-w", "2",
-         "-b", f"127.0.0.1:{port}", "mpapp:app"],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
+    with running_server(dist, workers=2, metrics_dir=metrics_dir, log_file=str(tmp_path / "query.log")) as base:
+        assert 99999 not in counting_pids(metrics_dir)  # the stale file was removed at start
+        for n in range(10):
+            _get(f"{base}/sparql?query=" + urllib.parse.quote(f"ASK {{ ?s ?p ?o }} # {n}"))
+        victim = max(counting_pids(metrics_dir))
+        os.kill(victim, signal.SIGTERM)  # a worker stops (and is replaced); its counts stay in the totals
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
             try:
                 _get(f"{base}/healthz")
                 break
             except OSError:
                 time.sleep(0.1)
-        pids = [json.loads(_get(f"{base}/q"))["pid"] for _ in range(10)]
-        os.kill(pids[-1], signal.SIGTERM)  # a worker we started exits; its counts must stay
-        time.sleep(1.0)
-        later = [json.loads(_get(f"{base}/q"))["pid"] for _ in range(10)]
-        assert set(later) - {pids[-1]}, "requests after the restart were served by a new worker"
+        for n in range(10, 20):
+            _get(f"{base}/sparql?query=" + urllib.parse.quote(f"ASK {{ ?s ?p ?o }} # {n}"))
+        assert len(counting_pids(metrics_dir)) >= 2  # the stopped worker, and who answered after it
+        time.sleep(0.5)  # every worker's bookkeeping thread writes within a batch (20 ms) of its answer
         total = _scrape(f"{base}/metrics", "ascn_kg_sparql_queries_total", outcome="ok")
         rows = _scrape(f"{base}/metrics", "ascn_kg_sparql_result_rows_total")
-        info = _scrape(f"{base}/metrics", "ascn_kg_dataset_info", version="mp-test")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-    assert total == 20
-    assert rows == 60
-    assert info == 1
-    assert len((tmp_path / "query.log").read_text().splitlines()) == 20
+        info = _scrape(f"{base}/metrics", "ascn_kg_dataset_info", version=(dist / "VERSION").read_text().strip())
+    # 21 answered queries: the 20 above and the one ASK that told running_server the server was up
+    assert (total, rows, info) == (21, 21, 1)
+    logged = [json.loads(line) for line in (tmp_path / "query.log").read_text().splitlines()]
+    assert len([entry for entry in logged if entry.get("outcome") == "ok"]) == 21

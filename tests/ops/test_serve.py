@@ -1,4 +1,4 @@
-"""The gunicorn runner: settings hand-over, start-up time, and a clean failure."""
+"""The granian runner: settings hand-over, its configuration, one connection served in order, a clean failure."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ascn_kg.config import Settings, load_settings
-from ascn_kg.ops.runner import gunicorn_argv, preflight, settings_env
+from ascn_kg.ops.runner import granian_server, preflight, settings_env
 from fixtures_sparql import make_dist
 from liveserver import running_server
 
@@ -34,13 +34,14 @@ def test_settings_survive_the_trip_through_the_environment(
     assert load_settings() == original
 
 
-def test_gunicorn_command_line() -> None:
-    argv = gunicorn_argv(Settings(host="127.0.0.1", port=8123, workers=3, query_timeout=10))
-    assert argv[1:3] == ["-m", "gunicorn"]
-    assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
-    assert argv[argv.index("--workers") + 1] == "3"
-    assert int(argv[argv.index("--timeout") + 1]) > 10
-    assert argv[-1] == "ascn_kg:create_app()"
+def test_granian_serves_the_app_factory_as_configured() -> None:
+    server = granian_server(Settings(host="127.0.0.1", port=8123, workers=3, threads=5, header_timeout=4.5,
+                                     query_timeout=10))
+    assert (server.target, server.factory, server.interface.value) == ("ascn_kg:create_app", True, "wsgi")
+    assert (server.bind_addr, server.bind_port, server.workers, server.blocking_threads) == ("127.0.0.1", 8123, 3, 5)
+    assert server.http1_settings.header_read_timeout == 4500
+    assert server.workers_kill_timeout > 10  # a query in flight may finish before its worker is stopped
+    assert server.respawn_failed_workers
 
 
 def test_a_missing_store_fails_in_one_line_with_exit_2(tmp_path: Path) -> None:
@@ -85,7 +86,7 @@ def read_responses(sock: socket.socket, count: int) -> list[bytes]:
 
 
 def test_one_connection_is_served_back_to_back_pipelined_and_after_a_pause(dist: Path) -> None:
-    """The worker class keeps a busy connection on its thread, then hands it back to the poller."""
+    """Requests on one kept-alive connection are answered in order: back to back, pipelined, after a pause."""
     with running_server(dist, workers=1) as base:
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
@@ -99,17 +100,8 @@ def test_one_connection_is_served_back_to_back_pipelined_and_after_a_pause(dist:
             assert read_responses(sock, 1) == [TRUE]
 
 
-def test_serve_uses_the_lingering_gthread_worker() -> None:
-    from ascn_kg.ops.gunicorn_worker import LingeringThreadWorker
-
-    argv = gunicorn_argv(Settings())
-    worker = argv[argv.index("--worker-class") + 1]
-    module, name = worker.rsplit(".", 1)
-    assert getattr(__import__(module, fromlist=[name]), name) is LingeringThreadWorker
-
-
-def test_files_and_continued_uploads_arrive_whole_through_the_worker(built, tmp_path: Path) -> None:
-    """Responses leave in one write, except files (sendfile) and ``100 Continue``, which keep their order."""
+def test_files_and_continued_uploads_arrive_whole_and_in_order(built, tmp_path: Path) -> None:
+    """A file download, the next answer on the same connection, and a POST after ``100 Continue``."""
     import http.client
 
     with running_server(built.dist, workers=1, permalink_dir=tmp_path / "links") as base:

@@ -288,8 +288,9 @@ def test_a_ten_megabyte_chunked_body_is_413(base: str) -> None:
 
 BAD_QUERY_STRINGS = [
     b"query=%FF", b"query=%E2%82", b"query=%C0%AF", b"query=%ED%A0%80", b"query=%ZZ", b"query=%", b"query=%4",
-    b"query=ASK%7B%7D&format=%FF", b"query=\xff\xfe", b"query=ASK\xc0\xafx",
+    b"query=ASK%7B%7D&format=%FF",
 ]
+RAW_BYTES_IN_THE_REQUEST_LINE = [b"query=\xff\xfe", b"query=ASK\xc0\xafx"]
 
 
 @pytest.mark.parametrize("query_string", BAD_QUERY_STRINGS)
@@ -298,6 +299,14 @@ def test_malformed_query_strings_are_400(base: str, query_string: bytes) -> None
     status, raw = raw_request(base, head)
     assert status == 400, raw[:300]
     assert raw.split(b"\r\n\r\n", 1)[1].strip(), "a 400 carries a message"
+
+
+@pytest.mark.parametrize("query_string", RAW_BYTES_IN_THE_REQUEST_LINE)
+def test_raw_bytes_in_the_request_line_are_400_before_the_app(base: str, query_string: bytes) -> None:
+    """Not HTTP at all (a request line is ASCII): the HTTP server refuses it before any of our code."""
+    head = b"GET /sparql?" + query_string + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    status, raw = raw_request(base, head)
+    assert status == 400, raw[:300]
 
 
 @pytest.mark.parametrize("form", [b"query=%FF", b"query=%E2%82%", b"query=%G1", b"query=\xff", b"query=a%"])

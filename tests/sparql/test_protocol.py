@@ -1,4 +1,4 @@
-"""The SPARQL 1.1 Protocol against a real gunicorn server, with both store backends.
+"""The SPARQL 1.1 Protocol against a real server (granian), with both store backends.
 
 Every test runs twice: with the embedded pyoxigraph store, and with ``--backend`` pointing
 at a real Oxigraph server loaded by :func:`ascn_kg.build.publish.publish`. Answers are parsed
@@ -518,7 +518,7 @@ def test_etags_and_304(base: str, dist: Path) -> None:
 
 
 def metric(base: str, name: str) -> float:
-    """A counter from /metrics, summed over gunicorn's workers by the multiprocess mode."""
+    """A counter from /metrics, summed over the server's workers by the multiprocess mode."""
     with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
         text = response.read().decode()
     pattern = re.compile(rf"^{re.escape(name)} (\S+)$", re.MULTILINE)
@@ -530,7 +530,7 @@ def test_queries_are_counted_in_the_metrics_of_all_workers(base: str) -> None:
     refused = 'ascn_kg_sparql_refused_total{reason="update"}'
     timeouts = "ascn_kg_sparql_timeouts_total"
     before = metric(base, refused), metric(base, timeouts)
-    for _ in range(4):  # spread over both gunicorn workers
+    for _ in range(4):  # spread over both web workers
         call(base, {"query": "DROP ALL"})
     call(base, {"query": SLOW + " # metrics"})
     time.sleep(0.2)  # bookkeeping happens after the response is sent

@@ -4,6 +4,6 @@ Owns the app's state (``app_state``: its settings and store, reached one way), t
 bookkeeping of requests with ``init_app`` installing this whole layer (``bookkeeping``),
 Prometheus metrics (``metrics``, ``multiproc``), the JSON query log (``querylog``), response
 headers, ETags and the dataset version (``headers``), health probes (``health``) and the
-server runner (``runner``, ``gunicorn_worker``). It may import the store and the ground
+server runner (``runner``, granian). It may import the store and the ground
 modules, never sparql or web.
 """

@@ -4,9 +4,19 @@ The store is opened once per process by :func:`attach_store`. When it cannot be 
 app still starts (``/healthz`` answers, ``/readyz`` says why with 503); :func:`store` then
 raises :class:`~ascn_kg.store.protocol.StoreMissing` carrying the reason, which every surface
 turns into a 503.
+
+Under ``ascn-kg serve`` a worker reopens the store in place on ``SIGHUP``
+(:func:`start_serving`): requests arriving afterwards are answered from the build ``dist``
+points to now, requests in flight finish on the old one (closed once the time limit has
+passed), and a build that cannot be opened leaves the last good one in service.
 """
 
 from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
 
 from flask import Flask, current_app
 
@@ -17,6 +27,11 @@ from ascn_kg.store.protocol import Store, StoreError, StoreMissing
 SETTINGS_KEY = "SETTINGS"
 STORE_KEY = "ascn_store"
 STORE_ERROR_KEY = "ascn_store_error"
+ON_NEW_STORE_KEY = "ascn_on_new_store"
+CLOSE_MARGIN_S = 5.0  # after the time limit, a retired store's last query has surely ended
+
+log = logging.getLogger(__name__)
+_REOPEN_LOCK = threading.Lock()
 
 
 def settings(app: Flask | None = None) -> Settings:
@@ -47,3 +62,48 @@ def store(app: Flask | None = None) -> Store:
 def has_store(app: Flask | None = None) -> bool:
     """Whether ``app`` has an open store."""
     return (app or current_app).extensions.get(STORE_KEY) is not None
+
+
+def on_new_store(app: Flask, callback: Callable[[], None]) -> None:
+    """Call ``callback`` after ``app`` has opened a new build (to drop what was derived from the old)."""
+    app.extensions.setdefault(ON_NEW_STORE_KEY, []).append(callback)
+
+
+def reopen_store(app: Flask) -> bool:
+    """Open the build ``dist`` points to now and serve it; keep the old store if it cannot be opened."""
+    with _REOPEN_LOCK:
+        settings_ = settings(app)
+        try:
+            fresh = open_store(settings_)
+        except StoreError as error:
+            log.error("reload refused, the last good build stays in service: %s", error)
+            return False
+        old: Store | None = app.extensions.get(STORE_KEY)
+        fresh.warm()
+        app.extensions[STORE_KEY] = fresh
+        app.extensions.pop(STORE_ERROR_KEY, None)
+        for callback in app.extensions.get(ON_NEW_STORE_KEY, []):
+            callback()
+        log.info("serving dataset version %s", fresh.version() or "unknown")
+        if old is not None:  # queries in flight on the old store end within the time limit
+            closer = threading.Timer(settings_.query_timeout + CLOSE_MARGIN_S, old.close)
+            closer.daemon = True
+            closer.start()
+        return True
+
+
+def start_serving(app: Flask) -> None:
+    """In a server's worker (``serving``): start the store's query process and reopen the store
+    when this process gets ``SIGHUP``.
+
+    Only the main thread may set a signal handler; the handler hands the work to a thread.
+    """
+    if not settings(app).serving or threading.current_thread() is not threading.main_thread():
+        return
+    if has_store(app):
+        store(app).warm()
+
+    def handle(*_: object) -> None:
+        threading.Thread(target=reopen_store, args=(app,), name="ascn-reload", daemon=True).start()
+
+    signal.signal(signal.SIGHUP, handle)

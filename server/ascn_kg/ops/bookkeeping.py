@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import multiprocessing.util
 import os
 import queue
 import threading
@@ -92,7 +93,7 @@ class Ops:
         self.write(pending, request_key)
 
     def _bookkeeper(self) -> queue.Queue[Any]:
-        """This process's bookkeeping queue and thread (made after gunicorn forks)."""
+        """This process's bookkeeping queue and thread (made after the server forks its workers)."""
         if self._bookkeeping_pid != os.getpid():
             with _BOOKKEEPER_LOCK:
                 if self._bookkeeping_pid != os.getpid():
@@ -100,7 +101,10 @@ class Ops:
                     threading.Thread(target=self._keep_books, args=(self._queue,), name="ascn-bookkeeping",
                                      daemon=True).start()
                     self._bookkeeping_pid = os.getpid()
+                    # written out at exit: atexit for a plain process, a finalizer for a worker
+                    # started by multiprocessing (granian's), which leaves without atexit
                     atexit.register(self.drain)
+                    multiprocessing.util.Finalize(self, self.drain, exitpriority=10)
         assert self._queue is not None
         return self._queue
 

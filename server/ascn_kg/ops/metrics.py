@@ -1,6 +1,6 @@
 """Prometheus metrics: HTTP requests, SPARQL queries, the dataset; served at ``/metrics``.
 
-Under gunicorn every worker is its own process, so counters live in prometheus_client's
+Under the server every worker is its own process, so counters live in prometheus_client's
 multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR`` names an empty folder, set in the
 environment *before* Python imports prometheus_client (see :mod:`ascn_kg.ops.multiproc`),
 and each scrape adds up the files of all workers. Without the variable (``flask run``,

@@ -1,8 +1,9 @@
-"""Multiprocess metrics under gunicorn: the hooks the runner calls, free of early imports.
+"""Multiprocess metrics under the server: what the runner sets up, free of early imports.
 
 prometheus_client picks its storage when first imported, so this module does not import
-it at load time: the gunicorn master can call :func:`prepare_multiprocess` before the app
-is loaded, and :func:`mark_process_dead` from the ``child_exit`` server hook.
+it at load time: the server's master calls :func:`prepare_multiprocess` before the app
+is loaded. Only counters and histograms are kept (no live gauges), so a worker that exits
+leaves nothing to forget: its counts stay in the totals, as they must.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ ENV_VAR = "PROMETHEUS_MULTIPROC_DIR"
 def prepare_multiprocess(path: str | os.PathLike[str] | None = None) -> str:
     """Set up multiprocess metrics for a server about to fork workers; returns the folder.
 
-    Call in the gunicorn master before the app (and so prometheus_client) is imported.
+    Call in the server's master before the app (and so prometheus_client) is imported.
     Creates the folder (a fresh temporary one when ``path`` is None), removes the files a
     previous run left there, and sets ``PROMETHEUS_MULTIPROC_DIR`` for this process and
     the workers it forks.
@@ -32,15 +33,3 @@ def prepare_multiprocess(path: str | os.PathLike[str] | None = None) -> str:
             os.remove(os.path.join(folder, name))
     os.environ[ENV_VAR] = folder
     return folder
-
-
-def mark_process_dead(pid: int) -> None:
-    """Forget a dead worker's live gauges; call from gunicorn's ``child_exit`` hook.
-
-    Its counters and histograms stay: totals must not drop when a worker restarts.
-    """
-    path = os.environ.get(ENV_VAR)
-    if path:
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(pid, path)

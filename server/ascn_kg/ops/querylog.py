@@ -106,7 +106,7 @@ def configure_logging(settings: Settings) -> logging.Handler:
     """Give the ``ascn_kg`` logger one JSON handler, replacing the one set up before.
 
     Logging is process-wide: the last app configured decides the destination. A log file
-    is opened in append mode (one ``write`` per line, so gunicorn workers can share it)
+    is opened in append mode (one ``write`` per line, so the server's workers can share it)
     and reopened when logrotate moves it.
     """
     level = parse_level(settings.log_level)

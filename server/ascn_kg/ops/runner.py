@@ -1,17 +1,25 @@
-"""Run the application under gunicorn: ``ascn-kg serve`` or ``python -m ascn_kg.ops.runner``.
+"""Run the application under granian: ``ascn-kg serve`` or ``python -m ascn_kg.ops.runner``.
 
-:func:`serve` checks that there is something to serve, passes the settings to the
-workers through ``ASCN_KG_*`` variables and replaces the process with gunicorn. Each
-gunicorn worker builds its own app (no preloading), so each opens the read-only store and
-its own query pool after the fork. This module is also gunicorn's configuration module
-(``-c python:ascn_kg.ops.runner``): its ``on_starting`` and ``child_exit`` hooks set up the
-multiprocess metrics.
+granian (a Rust HTTP server, hyper on tokio) reads requests with asynchronous I/O and hands
+only complete requests to the Flask application's threads (its WSGI interface), so a client
+that never finishes its request holds no Python thread; a connection that has not sent its
+headers within ``header_timeout`` seconds is closed.
+
+:func:`serve` checks that there is something to serve, passes the settings to the workers
+through ``ASCN_KG_*`` variables, prepares the folder of the multiprocess metrics (removed at
+shutdown) and runs granian in this process, which becomes its master: ``workers`` processes,
+each building its own app (and opening the read-only store) and answering on ``threads``
+threads. ``SIGHUP`` makes every worker open the build ``dist`` points to now, in place: no
+connection is dropped and no request fails (see :mod:`ascn_kg.ops.reload`). ``SIGTERM`` and
+``SIGINT`` stop the server gracefully.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
@@ -19,10 +27,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ascn_kg.config import Settings, load_settings
-from ascn_kg.ops.multiproc import ENV_VAR, mark_process_dead, prepare_multiprocess
+from ascn_kg.ops.multiproc import ENV_VAR, prepare_multiprocess
 
 DEFAULT_APP = "ascn_kg:create_app()"
-GUNICORN_THREADS = 16  # pages and search must not queue behind queries waiting for the pool
 EXIT_ENVIRONMENT = 2
 
 
@@ -45,69 +52,95 @@ def preflight(settings: Settings) -> str | None:
         return None
     if not settings.store_dir.is_dir():
         return f"no store at {settings.store_dir}: run `ascn-kg build` first"
-    # gunicorn's master loads this module as its configuration: the store loads only here
-    from ascn_kg.store.backend import open_store
-    from ascn_kg.store.protocol import StoreError
-
-    try:
-        open_store(settings).close()
-    except StoreError as error:
-        return str(error)
-    return None
+    # The master stays lean (its workers are forks of it): the store is opened to check it
+    # in a child process that exits, not here.
+    return _check_store_in_child(settings)
 
 
-def gunicorn_argv(settings: Settings, app: str = DEFAULT_APP) -> list[str]:
-    """The gunicorn command line for these settings."""
-    return [
-        sys.executable, "-m", "gunicorn",
-        "--config", "python:ascn_kg.ops.runner",
-        "--bind", f"{settings.host}:{settings.port}",
-        "--workers", str(max(1, settings.workers)),
-        "--worker-class", "ascn_kg.ops.gunicorn_worker.LingeringThreadWorker",
-        "--threads", str(GUNICORN_THREADS),
-        "--no-control-socket",
-        "--timeout", str(int(max(30, settings.query_timeout * 3))),
-        "--graceful-timeout", "5",
-        "--log-level", settings.log_level.lower(),
-        app,
-    ]
+def _check_store_in_child(settings: Settings) -> str | None:
+    import subprocess
+
+    code = ("import sys\nfrom ascn_kg.store.embedded import EmbeddedStore\nfrom ascn_kg.config import load_settings\n"
+            "from ascn_kg.store.protocol import StoreError\n"
+            "try:\n    EmbeddedStore(load_settings()).close()\nexcept StoreError as error:\n"
+            "    print(error)\n    sys.exit(1)\n")
+    env = {**os.environ, **settings_env(settings)}
+    done = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True, check=False)
+    if done.returncode == 0:
+        return None
+    return done.stdout.strip() or done.stderr.strip().splitlines()[-1]
+
+
+def granian_server(settings: Settings, app: str = DEFAULT_APP) -> Any:
+    """The granian server for these settings (not started)."""
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.http import HTTP1Settings
+
+    target, factory = (app[:-2], True) if app.endswith("()") else (app, False)
+    return Granian(
+        target, factory=factory, interface=Interfaces.WSGI, address=settings.host, port=settings.port,
+        workers=max(1, settings.workers), blocking_threads=max(1, settings.threads), http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
+        loop=Loops.asyncio, log_level=_log_level(settings.log_level), respawn_failed_workers=True,
+        workers_kill_timeout=max(1, round(settings.query_timeout)) + 5, websockets=False,
+    )
+
+
+def _log_level(name: str) -> Any:
+    from granian.log import LogLevels
+
+    return LogLevels(name.strip().lower()) if name.strip().lower() in {v.value for v in LogLevels} else LogLevels.info
 
 
 def serve(settings: Settings, app: str = DEFAULT_APP) -> NoReturn:
-    """Replace this process with gunicorn serving ``app``; exit 2 if there is nothing to serve."""
+    """Serve ``app`` under granian until SIGTERM or SIGINT; exit 2 if there is nothing to serve."""
     problem = preflight(settings)
     if problem:
         print(f"ascn-kg serve: {problem}", file=sys.stderr)
         sys.exit(EXIT_ENVIRONMENT)
     if "ASCN_KG_BOOKKEEPING_THREAD" not in os.environ:
         settings = settings.with_overrides(bookkeeping_thread=True)
-    env = {**os.environ, **settings_env(settings)}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    argv = gunicorn_argv(settings, app)
-    os.execve(argv[0], argv, env)
+    settings = settings.with_overrides(serving=True)
+    os.environ.update(settings_env(settings))
+    owned_metrics = ENV_VAR not in os.environ
+    metrics_dir = prepare_multiprocess(os.environ.get(ENV_VAR) or None)
+    server = granian_server(settings, app)
+    if owned_metrics:
+        server.on_shutdown(lambda: shutil.rmtree(metrics_dir, ignore_errors=True))
+    reload_workers_in_place(server)
+    server.serve()
+    sys.exit(0)
 
 
-def on_starting(server: Any) -> None:
-    """gunicorn hook, in the master before any app import: multiprocess metrics."""
-    prepare_multiprocess(os.environ.get(ENV_VAR) or None)
+def reload_workers_in_place(server: Any) -> None:
+    """Make the master's SIGHUP reach every worker instead of replacing the workers.
 
+    granian's own reload starts new workers and stops the old ones, closing their kept-alive
+    connections; a worker told by SIGHUP reopens the store in place (``ops.reload``) and every
+    connection stays.
+    """
 
-def child_exit(server: Any, worker: Any) -> None:
-    """gunicorn hook: forget a dead worker's live metrics."""
-    mark_process_dead(worker.pid)
+    def forward(*_: Any) -> None:
+        for worker in list(server.wrks):
+            pid = worker._id()  # granian's worker handle: the process id
+            if pid:
+                os.kill(pid, signal.SIGHUP)
+
+    server.signal_handler_reload = forward
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``python -m ascn_kg.ops.runner [--host H] [--port P] [--workers N] [--backend URL]``."""
-    parser = argparse.ArgumentParser(prog="python -m ascn_kg.ops.runner", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ascn_kg.ops.runner", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", help="TOML settings file")
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     parser.add_argument("--workers", type=int)
+    parser.add_argument("--threads", type=int)
     parser.add_argument("--dist-dir", type=Path)
     parser.add_argument("--backend", dest="backend_url", help="a SPARQL endpoint to use")
-    parser.add_argument("--app", default=DEFAULT_APP, help="gunicorn app (factory) to run")
+    parser.add_argument("--app", default=DEFAULT_APP, help="WSGI app (module:factory() or module:app) to run")
     args = vars(parser.parse_args(argv))
     app = args.pop("app")
     try:

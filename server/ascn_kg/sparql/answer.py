@@ -17,6 +17,7 @@ from werkzeug.http import parse_etags, quote_etag
 from ascn_kg import negotiation as neg
 from ascn_kg.config import Settings
 from ascn_kg.namespaces import prefixes
+from ascn_kg.ops.app_state import on_new_store
 from ascn_kg.ops.app_state import store as app_store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, record_query
 from ascn_kg.ops.headers import etag_for
@@ -31,7 +32,8 @@ RESULT_CACHE_KEY = "ascn_result_cache"
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Give ``app`` its result cache (bounded in entries and bytes)."""
-    app.extensions[RESULT_CACHE_KEY] = ResultCache(settings.result_cache_size, settings.result_cache_bytes)
+    cache = app.extensions[RESULT_CACHE_KEY] = ResultCache(settings.result_cache_size, settings.result_cache_bytes)
+    on_new_store(app, cache.clear)  # answers of the build served before (keyed by version anyway)
 
 
 def negotiate(

@@ -25,7 +25,7 @@ from typing import Any
 from werkzeug.utils import get_content_type
 
 from ascn_kg.config import Settings
-from ascn_kg.ops.app_state import store
+from ascn_kg.ops.app_state import on_new_store, store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, REQUEST_START, Ops, queue_query
 from ascn_kg.ops.headers import VERSION_HEADER, security_headers
 from ascn_kg.sparql.answer import (
@@ -91,6 +91,12 @@ class SparqlLane:
         self.answers: ResultCache[Answer] = ResultCache(settings.result_cache_size, settings.result_cache_bytes)
         self.plans: ResultCache[tuple[Plan, list[tuple[str, str]]]] = ResultCache(PLAN_CACHE_SIZE,
                                                                                   PLAN_CACHE_BYTES)
+        on_new_store(flask_app, self.forget)
+
+    def forget(self) -> None:
+        """Drop every plan and answer: they name the build served before."""
+        self.answers.clear()
+        self.plans.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:

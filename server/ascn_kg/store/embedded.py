@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 from rdflib import Graph
 
+from ascn_kg.store.binding import bind_values
 from ascn_kg.store.evaluate import evaluate_safely
 from ascn_kg.store.pool import QueryPool
 from ascn_kg.store.protocol import (
@@ -31,7 +32,6 @@ from ascn_kg.store.protocol import (
     QueryRequest,
     QuerySyntaxError,
     StoreMissing,
-    bind_values,
     one_line,
     read_version,
 )
@@ -107,12 +107,19 @@ class EmbeddedStore:
         self._remember(request, time.perf_counter() - started <= self._inline_s)
         return outcome
 
-    def _pool_run(self, request: QueryRequest) -> QueryOutcome:
+    def _query_pool(self) -> QueryPool:
         with self._pool_lock:  # created lazily: after the server forks, where it is used
             if self._pool is None:
                 s = self._settings
-                self._pool = QueryPool(self._root / "store", s.query_workers, s.query_timeout)
-        return self._pool.run(request)
+                self._pool = QueryPool(self._root / "store", s.query_pool_size, s.query_timeout)
+            return self._pool
+
+    def _pool_run(self, request: QueryRequest) -> QueryOutcome:
+        return self._query_pool().run(request)
+
+    def warm(self) -> None:
+        """Start a query process now, off the request path (the server calls this at start)."""
+        self._query_pool().warm()
 
     def _remember(self, key: QueryRequest, cheap: bool) -> None:
         """Keep (at most 4,096) requests proven cheap; forget one that was not."""

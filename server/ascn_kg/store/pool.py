@@ -118,17 +118,30 @@ class _Worker:
 
 
 class QueryPool:
-    """``size`` workers; :meth:`run` evaluates a request in one, within ``timeout`` seconds."""
+    """At most ``size`` workers, started when first needed; :meth:`run` evaluates a request in one,
+    within ``timeout`` seconds.
+
+    A slot is taken for the whole evaluation, so no more than ``size`` processes ever exist:
+    an idle worker is reused (the warmest first), a new one starts only when every existing
+    one is busy. A worker killed at the time limit is replaced at once, off the request path.
+    """
 
     def __init__(self, store_dir: Path, size: int, timeout: float) -> None:
         self.store_dir = store_dir
         self.timeout = timeout
+        self.size = max(1, size)
+        self._slots = threading.BoundedSemaphore(self.size)
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        for _ in range(max(1, size)):
-            self._idle.put(self._spawn())
+
+    def warm(self) -> None:
+        """Start one worker now, so that the first query does not wait for a process to start."""
+        with self._lock:
+            if self._all or self._closed:
+                return
+        self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self.store_dir)
@@ -145,10 +158,18 @@ class QueryPool:
 
     def run(self, request: QueryRequest) -> QueryOutcome:
         """Evaluate in a worker; kill it if the time limit passes."""
+        if not self._slots.acquire(timeout=self.timeout):
+            raise StoreBusy("all query workers are busy; try again shortly")
         try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise StoreBusy("all query workers are busy; try again shortly") from None
+            return self._run(request)
+        finally:
+            self._slots.release()
+
+    def _run(self, request: QueryRequest) -> QueryOutcome:
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:  # every existing worker is busy and a slot is free: one more
+            worker = self._spawn()
         try:
             worker.wait_ready()
             worker.conn.send(request)

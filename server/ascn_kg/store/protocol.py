@@ -9,15 +9,12 @@ answered as bytes in the requested format, with at most ``max_rows`` rows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from rdflib import BNode, Variable
-
-from ascn_kg.store.safety import CheckedQuery, where_group
+from ascn_kg.store.safety import CheckedQuery
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -115,6 +112,10 @@ class Store(Protocol):
         """Answer a public query (time-limited, row-capped, serialized)."""
         ...
 
+    def warm(self) -> None:
+        """Get ready for the first public query (start what ``execute`` needs)."""
+        ...
+
     def close(self) -> None:
         """Release workers and connections."""
         ...
@@ -133,32 +134,9 @@ def read_version(dist_dir: Path) -> str:
         return ""
 
 
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def timeout_message(limit: float) -> str:
     """The client-facing message for a query stopped at the time limit."""
     return f"query exceeded the {limit:g} s time limit and was stopped"
-
-
-def bind_values(query: str, bindings: Mapping[str, Node] | None) -> str:
-    """Bind variables to parsed rdflib terms with a VALUES block opening the WHERE clause.
-
-    Both backends bind this way, so a query means the same on each (pyoxigraph's own
-    ``substitutions`` only accept projected variables). Terms are written by rdflib's
-    ``n3()``, which escapes literals and rejects invalid IRIs; blank nodes cannot be bound.
-    Not for the short form ``CONSTRUCT WHERE``, whose pattern is also its template.
-    """
-    if not bindings:
-        return query
-    if any(isinstance(v, BNode) for v in bindings.values()):
-        raise TypeError("blank nodes cannot be bound")
-    for name in bindings:
-        if not VARIABLE_NAME.fullmatch(name):
-            raise ValueError(f"not a variable name: {name!r}")
-    names = [Variable(name) for name in bindings]
-    head = " ".join(v.n3() for v in names)
-    row = " ".join(bindings[str(v)].n3() for v in names)
-    inside = where_group(query)
-    return f"{query[:inside]} VALUES ({head}) {{ ({row}) }} {query[inside:]}"

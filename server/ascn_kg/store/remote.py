@@ -19,6 +19,7 @@ from rdflib import Graph
 from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from ascn_kg.store.binding import bind_values
 from ascn_kg.store.protocol import (
     COUNT_QUERY,
     JSON_RESULTS,
@@ -28,7 +29,6 @@ from ascn_kg.store.protocol import (
     QueryRequest,
     QuerySyntaxError,
     QueryTimeout,
-    bind_values,
     read_version,
     timeout_message,
 )
@@ -114,6 +114,9 @@ class RemoteStore:
         body = self._request(request.query.text, N_TRIPLES, *graphs)
         triples = islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), request.max_rows + 1)
         return triples_outcome(list(triples), request, form)
+
+    def warm(self) -> None:
+        """Nothing to start: every request opens its own connection."""
 
     def close(self) -> None:
         """Nothing to release: every request opens its own connection."""

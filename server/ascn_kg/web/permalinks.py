@@ -2,7 +2,7 @@
 
 An id is the first 12 characters of the base32 SHA-256 of the normalised query and
 parameters, so the same query always gets the same link (a rare collision lengthens it).
-Links live in a SQLite file (WAL, so gunicorn workers write safely) under
+Links live in a SQLite file (WAL, so the server's workers write safely) under
 ``settings.permalink_folder`` (by default ``instance/permalinks`` beside ``dist/``, so that
 they survive rebuilds).
 
