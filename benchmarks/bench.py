@@ -53,11 +53,14 @@ CHEAP_TARGET_OVERHEAD = 0.05  # metrics + logging: < 5 % of the median
 SEARCH_TARGET_MS = 20.0
 SEARCH_TARGET_RATIO = 10.0
 PAGE_TARGET_MS = 50.0
-# Issue 4's endpoint targets, as ours / Oxigraph server's: (big graph?, result cache) → bound.
-LATENCY_TARGETS = {(False, "off"): 1.3, (False, "on"): 0.8, (True, "off"): 1.2, (True, "on"): 1.2}
-THROUGHPUT_TARGETS = {"off": 0.8, "on": 1.2}
-RSS_TARGET_MB = 600
-READY_TARGET_S = 1.0
+# The endpoint's targets (issue 13), as ours / Oxigraph server's: (big graph?, result cache) → bound.
+# Cache off: the catalogue's geomean on the report graph, every query on the big graph; cache on:
+# the geomean on both.
+LATENCY_TARGETS = {(False, "off"): 1.1, (False, "on"): 0.5, (True, "off"): 1.2, (True, "on"): 0.5}
+THROUGHPUT_TARGETS = {"off": 0.9, "on": 2.0}
+RSS_TARGET_MB = {False: 250, True: 1000}  # every process of the server, summed (report graph, big graph)
+FIRST_ANSWER_TARGET_S = 1.0  # process start → the first 200 on /sparql with a query
+FIRST_QUERY = "/sparql?query=" + urllib.parse.quote("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
 PREFIXES = (
     f"PREFIX ascn: <{DEFAULT_BASE_IRI}def/ascn#>\n"
     "PREFIX org: <http://www.w3.org/ns/org#>\n"
@@ -191,8 +194,9 @@ def web_workers(server: Server) -> list[int]:
     return [p for p in descendants(master) if _parent(p) == master and "ascn_kg.store.pool" not in command_of(p)]
 
 
-def pool_workers(server: Server) -> list[int]:
-    return [p for p in descendants(server.process.pid) if "ascn_kg.store.pool" in command_of(p)]
+def summed_rss_kib(server: Server) -> int:
+    """The peak RSS (``VmHWM``) of every process of the server, added up: what it costs the machine."""
+    return sum(memory_kib(pid) for pid in server.pids())
 
 
 def _parent(pid: int) -> int:
@@ -215,7 +219,7 @@ def wait_ready(base: str, probe: str, process: subprocess.Popen[bytes], log: Pat
                 return
         except OSError:
             client.close()
-        time.sleep(0.02)
+        time.sleep(0.005)
     raise RuntimeError(f"server not ready within {timeout:.0f} s:\n{_tail(log)}")
 
 
@@ -257,7 +261,7 @@ def _launched(name: str, argv: Callable[[int], list[str]], scratch: str, probe: 
 
 @contextlib.contextmanager
 def our_server(
-    dist: Path, workers: int = 2, app: str = "ascn_kg:create_app()", timeout: float = START_TIMEOUT,
+    dist: Path, workers: int | None = None, app: str = "ascn_kg:create_app()", timeout: float = START_TIMEOUT,
     **settings: Any,
 ) -> Iterator[Server]:
     """Our server (``python -m ascn_kg.ops.runner``, granian) over ``dist``, on a free port."""
@@ -270,17 +274,19 @@ def our_server(
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), str(REPO / "tests"), env.get("PYTHONPATH")]))
 
         def argv(port: int) -> list[str]:
+            count = ["--workers", str(workers)] if workers else []  # else the default
             return [sys.executable, "-m", "ascn_kg.ops.runner", "--app", app, "--host", "127.0.0.1",
-                    "--port", str(port), "--workers", str(workers), "--dist-dir", str(dist)]
+                    "--port", str(port), *count, "--dist-dir", str(dist)]
 
-        with _launched("ours", argv, scratch, "/readyz", "/sparql", env, timeout) as server:
+        with _launched("ours", argv, scratch, FIRST_QUERY, "/sparql", env, timeout) as server:
             yield server
 
 
 @contextlib.contextmanager
-def floor_server(dist: Path, workers: int = 2) -> Iterator[Server]:
+def floor_server(dist: Path, workers: int | None = None) -> Iterator[Server]:
     """granian's WSGI interface, as ours is served, over :mod:`benchmarks.floor` (bare pyoxigraph)."""
-    threads = Settings().threads
+    defaults = Settings()
+    threads, workers = defaults.threads, workers or defaults.workers
 
     def argv(port: int) -> list[str]:
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1", "--no-ws",
@@ -312,7 +318,7 @@ def oxigraph_server(dist: Path, timeout_s: int = 30) -> Iterator[Server]:
                 "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", str(timeout_s)]
 
     with (tempfile.TemporaryDirectory(prefix="ascn-bench-oxigraph-") as scratch,
-          _launched("oxigraph", argv, scratch, "/query?query=ASK%7B%7D", "/query") as server):
+          _launched("oxigraph", argv, scratch, FIRST_QUERY.replace("/sparql", "/query"), "/query") as server):
         yield server
 
 
@@ -526,7 +532,7 @@ class Options:
     queries_dir: Path = REPO / "queries"
     cache_dir: Path | None = None
     app: str = "ascn_kg:create_app()"
-    workers: int = 2
+    workers: int | None = None  # the server's default
     query_timeout: float = 30.0
 
     @classmethod
@@ -550,15 +556,14 @@ def bench_dataset(
         _run_queries(floor, queries, options, results, "floor")
         rates["floor"] = _throughput(floor, queries, options)
     with our_server(dist, result_cache_size=0, **common) as ours:
+        report.raw[f"{label}.ready_s"] = ours.ready_s
         _run_queries(ours, queries, options, results, "off")
         rates["ours (cache off)"] = _throughput(ours, queries, options)
-        rss["ours"] = max((memory_kib(p) for p in web_workers(ours)), default=0)
-        rss["pool"] = max((memory_kib(p) for p in pool_workers(ours)), default=0)
+        rss["ours"] = summed_rss_kib(ours)
     with our_server(dist, **common) as ours:
         _run_queries(ours, queries, options, results, "on")
         rates["ours (cache on)"] = _throughput(ours, queries, options)
-        rss["ours"] = max(rss["ours"], *(memory_kib(p) for p in web_workers(ours)))
-        report.raw[f"{label}.ready_s"] = ours.ready_s
+        rss["ours"] = max(rss["ours"], summed_rss_kib(ours))
         with oxigraph_server(dist, int(options.query_timeout)) as oxigraph:
             _run_queries(oxigraph, queries, options, results, "oxigraph")
             rates["oxigraph"] = _throughput(oxigraph, queries, options)
@@ -571,14 +576,13 @@ def bench_dataset(
     report.add(Row(label, f"throughput, {options.clients} clients, cache on",
                    f"{rates['ours (cache on)']:.0f} req/s", f"{rates['oxigraph']:.0f} req/s",
                    f"{rates['oxigraph'] / rates['ours (cache on)']:.2f}x", "info"))
-    for process, key in (("web worker", "ours"), ("query-pool process", "pool")):
-        report.add(Row(label, f"peak RSS: {process} (max)", f"{rss[key] / 1024:.0f} MiB",
-                       f"{rss['oxigraph'] / 1024:.0f} MiB", "", f"< {RSS_TARGET_MB} MB",
-                       verdict(rss[key] * 1024 < RSS_TARGET_MB * 1e6)))
+    limit = RSS_TARGET_MB[label != "report"]
+    report.add(Row(label, "peak RSS of the server, every process summed", f"{rss['ours'] / 1024:.0f} MiB",
+                   f"{rss['oxigraph'] / 1024:.0f} MiB", "", f"< {limit} MB", verdict(rss["ours"] * 1024 < limit * 1e6)))
     ready = report.raw[f"{label}.ready_s"]
-    report.add(Row(label, "server ready (start → /readyz 200)", f"{ready:.2f} s",
-                   f"{report.raw[f'{label}.oxigraph_ready_s']:.2f} s", "", f"< {READY_TARGET_S:.0f} s",
-                   verdict(ready < READY_TARGET_S)))
+    report.add(Row(label, "start → first 200 on /sparql with a query", f"{ready:.2f} s",
+                   f"{report.raw[f'{label}.oxigraph_ready_s']:.2f} s", "", f"< {FIRST_ANSWER_TARGET_S:.0f} s",
+                   verdict(ready < FIRST_ANSWER_TARGET_S)))
     report.raw[f"{label}.rates"] = rates
     report.raw[f"{label}.rss_kib"] = rss
 
@@ -645,9 +649,9 @@ def _report_targets(report: Report, label: str, results: dict[str, dict[str, Tim
             continue
         worst = max(ratios, key=ratios.__getitem__)
         mean = geomean(list(ratios.values()))
-        judged = ratios[worst] if big else mean
+        judged = ratios[worst] if big and mode == "off" else mean
         summary = f"geomean {mean:.2f}x, worst {ratios[worst]:.2f}x ({worst})"
-        scope = "every query" if big else "catalogue geomean"
+        scope = "every query" if big and mode == "off" else "geomean"
         report.add(Row(label, f"median latency / Oxigraph's, cache {mode} ({scope})", summary, "", "",
                        f"<= {limit:.2f}x", verdict(judged <= limit)))
         report.raw[f"{label}.latency_ratios.{mode}"] = ratios

@@ -25,7 +25,7 @@ def test_bench_quick_runs_end_to_end(built: BuildResult, tmp_path: Path) -> None
     table = done.stdout
     for measure in ("cache off (median / p95)", "cache on, 304", "throughput / Oxigraph's, cache off",
                     "throughput / Oxigraph's, cache on", "median latency / Oxigraph's, cache off",
-                    "median latency / Oxigraph's, cache on", "peak RSS", "server ready",
+                    "median latency / Oxigraph's, cache on", "peak RSS of the server", "start → first 200",
                     "safety check as served", "safety check first sight", "metrics+log on vs off", "search",
                     "bare pyoxigraph in granian (the stack's floor)", "bare pyoxigraph in granian / Oxigraph",
                     "entity pages"):

@@ -11,14 +11,14 @@ With the result cache on, complete answers are also kept by raw query string and
 ``Accept`` header, and later identical requests are replayed without parsing, checking or
 serializing anything (a 304 when ``If-None-Match`` names the ETag). The dataset a process
 serves does not change until it is reloaded, so a replay is always the current answer.
-Every request is still counted in the metrics and written to the query log, after the
-response is sent.
+Every request is still counted in the metrics and written to the query log (by the
+bookkeeping thread under ``ascn-kg serve``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,19 +66,6 @@ def not_modified_answer(query: str, common: list[tuple[str, str]]) -> Answer:
     """The 304 to a request whose client has the answer: its common headers, no body."""
     return Answer("304 NOT MODIFIED", [*common, *security_headers("", 304)], b"", query, None, False, True,
                   None, common)
-
-
-class _Sent:
-    """The body of an answer sent by the lane; its ``close`` does the bookkeeping."""
-
-    def __init__(self, chunks: list[bytes], done: Callable[[], None]) -> None:
-        self.chunks, self.done = chunks, done
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.chunks)
-
-    def close(self) -> None:
-        self.done()
 
 
 class SparqlLane:
@@ -159,23 +146,21 @@ class SparqlLane:
 
     def send(self, answer: Answer, replayed: bool, environ: dict[str, Any], start_response: Callable[..., Any],
              started: float) -> Iterable[bytes]:
-        """Send ``answer`` (a 304 when it is a replay the client already has)."""
+        """Send ``answer`` (a 304 when it is a replay the client already has).
+
+        The answer is a list, which the server sends in one piece; its bookkeeping is handed
+        over just before (under ``ascn-kg serve`` only queued, for the bookkeeping thread).
+        """
         if replayed and etag_matches(answer.etag, environ.get("HTTP_IF_NONE_MATCH")):
             answer = not_modified_answer(answer.query, answer.common)
         start_response(answer.status, answer.headers)
-        code = int(answer.status.split(" ", 1)[0])
-        chunks = [answer.body] if answer.body else []
-
-        def done() -> None:
-            ops: Ops | None = self.flask_app.extensions.get(EXTENSION_KEY)
-            if ops is None:
-                return
+        ops: Ops | None = self.flask_app.extensions.get(EXTENSION_KEY)
+        if ops is not None:
             duration = time.perf_counter() - started
             queue_query(environ, "cached" if replayed or answer.cached else "ok", duration, answer.rows,
                         answer.query, truncated=answer.truncated)
-            ops.finish(environ, (ROUTE, "GET", code, duration))
-
-        return _Sent(chunks, done)
+            ops.finish(environ, (ROUTE, "GET", int(answer.status.split(" ", 1)[0]), duration))
+        return [answer.body] if answer.body else []
 
 
 def init_app(app: Any, settings: Settings) -> None:
