@@ -197,7 +197,6 @@ def _state(w: _Writer, names: _Names, i: int, hub: str) -> str:
     w.a(state, f"<{w.ascn}Country>", w.graph("inferred"))
     w.a(state, f"<{w.ascn}EmergingEconomy>", w.graph("inferred"))
     w.labels(state, en, names.korean(), g)
-    w.add(state, f"<{w.ascn}isoCode>", f'"{key.upper()}"', g)
     w.add(state, f"<{ORG}memberOf>", hub, g)
     gdp = 1000 + (i * 7919) % 60_000
     w.add(state, f"<{w.ascn}gdpPerCapitaUSD>", literal(gdp, "decimal"), w.graph("annex-3"))
