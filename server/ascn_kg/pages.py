@@ -68,6 +68,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "note_translation": ("translation", "번역"),
     "note_adjustment": ("adjustment", "조정"),
     "correct_reading": ("Correct reading", "올바른 해석"),
+    "more_claims": ("{n} more claims, about other entities, on the note's page",
+                    "다른 대상에 관한 기술 {n} 건은 메모 쪽에 있습니다"),
     "category": ("Category", "분류"),
     "data_formats": ("This data as", "이 데이터 형식"),
     "iri": ("IRI", "IRI"),

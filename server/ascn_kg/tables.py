@@ -192,7 +192,8 @@ TABLES: dict[str, Table] = {
         _t(
             "alt_names",
             ("entity", "lang", "name"),
-            Column("entity", "kindref", True, kinds=("state", "city", "organisation", "role", "element", "initiative", "event")),
+            Column("entity", "kindref", True,
+                   kinds=("state", "city", "organisation", "role", "element", "initiative", "event")),
             Column("lang", "choice", True, choices=("en", "ko")),
             Column("name", required=True, doc="exactly as printed"),
             SOURCE,
@@ -550,7 +551,8 @@ TABLES: dict[str, Table] = {
             LOCATOR,
             Column("lang", "choice", True, choices=("en", "ko")),
             Column("says", required=True, doc="as printed, or a short transcription"),
-            Column("about", "kindrefs", kinds=tuple(KIND_TABLES), doc="the entities it is about; empty: all the note's"),
+            Column("about", "kindrefs", kinds=tuple(KIND_TABLES),
+                   doc="the entities it is about; empty: all the note's"),
             doc="What each part of the report says on a note's matter, and where (the locator's lines in `lang`).",
         ),
     )
@@ -778,7 +780,8 @@ def _check_places(read: dict[str, list[tuple[int, Row]]]) -> list[Problem]:
         for lang in ("en", "ko"):
             lines, outer = row[f"lines_{lang}"], part[f"lines_{lang}"]
             if lines and not (outer and places.lies_within(lines, outer)):
-                bad(f"lines_{lang}", "inside its part", f"lines {lines} are not inside {row['source']} ({outer or 'none'})")
+                bad(f"lines_{lang}", "inside its part",
+                    f"lines {lines} are not inside {row['source']} ({outer or 'none'})")
             if row[f"number_{lang}"] and not lines:
                 bad(f"number_{lang}", "number with lines", f"a number in the {lang} edition needs lines there")
         if "{n}" in places.PHRASES[row["kind"]][0] and not (row["number_en"] or row["number_ko"]):
