@@ -564,6 +564,7 @@ def convert_notes(t: Tables, e: Emitter) -> None:
             e.add(s, e.ascn.concerns, e.ref(ref), g)
     counters: dict[str, int] = {}
     sources = {row["id"]: row for row in t["sources"]}
+    spots = {(row["source"], row["id"]): row for row in t["locators"]}
     for row in t["note_claims"]:
         counters[row["note"]] = counters.get(row["note"], 0) + 1
         claim = e.thing("note", f"{row['note']}-claim-{counters[row['note']]}")
@@ -571,9 +572,11 @@ def convert_notes(t: Tables, e: Emitter) -> None:
         at = Cite(NOTES_GRAPH, e.at(row).places)
         e.add(note, e.ascn.hasClaim, claim, g)
         e.add(claim, RDF.type, e.ascn.SourceClaim, at)
-        source = sources[row["source"]]
+        source, spot = sources[row["source"]], spots[(row["source"], row["locator"][0])]
+        en, ko = places.labels(spot["kind"], source["short_en"], source["short_ko"],
+                               spot["number_en"], spot["number_ko"])
         lang_name = {"en": ("English", "영문"), "ko": ("Korean", "국문")}[row["lang"]]
-        e.labels(claim, f"{source['short_en']} ({lang_name[0]})", f"{source['short_ko']} ({lang_name[1]})", at)
+        e.labels(claim, f"{en} ({lang_name[0]})", f"{ko} ({lang_name[1]})", at)
         e.add(claim, e.ascn.claimSource, e.thing("source", row["source"]), at)
         e.text(claim, e.ascn.claimText, row["says"], row["lang"], at)
         for ref in row["about"]:

@@ -425,7 +425,7 @@ def inbound(iri: URIRef, offset: int, total: int) -> list[tuple[Node, Node, Node
 NOTES_QUERY = """PREFIX ascn: <{ns}>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?note ?category ?reading ?claim ?text ?place ?about WHERE {{
-  ?note ascn:concerns ?this .
+  {pattern}
   OPTIONAL {{ ?note ascn:noteCategory ?category }}
   OPTIONAL {{ ?note ascn:correctReading ?reading }}
   OPTIONAL {{ ?note ascn:hasClaim ?claim . ?claim ascn:claimText ?text .
@@ -433,12 +433,14 @@ SELECT ?note ?category ?reading ?claim ?text ?place ?about WHERE {{
 }} ORDER BY ?note ?claim"""
 
 
-def notes_about(iri: URIRef) -> list[dict[str, Any]]:
-    """The data-quality notes that concern ``iri``, with the claims about it and where each is printed.
+def notes_about(iri: URIRef, own: bool = False) -> list[dict[str, Any]]:
+    """The data-quality notes that concern ``iri`` (or, ``own``, the note ``iri`` itself with all its
+    claims), with the claims about it and where each is printed.
 
     A claim that names the entities it is about (``ascn:claimConcerns``) shows only on their
     pages; the note's other claims are counted, and one link away on the note's page."""
-    rows = store().select(NOTES_QUERY.format(ns=f"{base_iri()}def/ascn#"), {"this": iri})
+    pattern = "BIND(?this AS ?note) ?note a ascn:DataQualityNote ." if own else "?note ascn:concerns ?this ."
+    rows = store().select(NOTES_QUERY.format(ns=f"{base_iri()}def/ascn#", pattern=pattern), {"this": iri})
     notes: dict[Node, dict[str, Any]] = {}
     claims: dict[Node, dict[str, Any]] = {}
     for row in rows:
@@ -457,7 +459,7 @@ def notes_about(iri: URIRef) -> list[dict[str, Any]]:
         chosen = labels.choose_label(readings, lang, "") if readings else ""
         note["reading"] = next((r for r in readings if str(r) == chosen), None)
         everything = [note["claims"][k] for k in sorted(note["claims"], key=str)]
-        note["claims"] = [c for c in everything if not c["about"] or iri in c["about"]]
+        note["claims"] = [c for c in everything if own or not c["about"] or iri in c["about"]]
         note["elsewhere"] = len(everything) - len(note["claims"])
         for claim in note["claims"]:
             claim["places"] = sorted(claim["places"], key=str)
@@ -597,8 +599,9 @@ def page_context(iri: URIRef, data_stem: str, lang: str) -> dict[str, Any]:
     in_total = count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?this } }", iri)
     out_rows = outbound(iri, (out_page - 1) * PAGE_SIZE, out_total)
     in_rows = inbound(iri, (in_page - 1) * PAGE_SIZE, in_total)
-    notes = notes_about(iri)
     types = store().select("SELECT DISTINCT ?type ?g WHERE { GRAPH ?g { ?this a ?type } }", {"this": iri})
+    is_note = any(str(r["type"]) == f"{base_iri()}def/ascn#DataQualityNote" for r in types)
+    notes = notes_about(iri, own=is_note)
     places = places_of(store(), {iri} | {row[1] for row in in_rows}, base_iri())
     wanted = {str(iri)} | {str(x) for row in out_rows + in_rows for x in row if isinstance(x, URIRef)}
     wanted |= {str(r["type"]) for r in types} | {str(r["g"]) for r in types}
