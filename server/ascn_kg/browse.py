@@ -229,7 +229,8 @@ def cities() -> Response:
 
 
 def projects_context(lang: str) -> dict[str, Any]:
-    areas = select("SELECT ?area ?def WHERE { ?area a skos:Concept ; skos:inScheme ?scheme . "
+    areas = select(f"SELECT ?area ?def WHERE {{ ?area a skos:Concept ; "
+                   f"skos:inScheme <{base_iri()}id/scheme/focus-areas> . "
                    "OPTIONAL { ?area skos:definition ?def } }")
     focus = select("SELECT ?area ?city WHERE { ?city ascn:hasFocusArea ?area }")
     projects = select("SELECT ?project ?city ?pos WHERE { ?project ascn:isProjectOf ?city . "
