@@ -27,6 +27,7 @@ Quad = tuple[Node, Node, Node, URIRef]
 Place = tuple[str, str]  # (part, locator id)
 
 ORGANISATION_CLASSES = {
+    "organisation": "Organisation",
     "intergovernmental": "InternationalOrganisation",
     "network": "Network",
     "network-body": "AseanBody",

@@ -262,7 +262,9 @@ TABLES: dict[str, Table] = {
                 "kind",
                 "choice",
                 True,
+                doc="what the report says it is; `organisation` when it says no more",
                 choices=(
+                    "organisation",
                     "intergovernmental",
                     "network",
                     "network-body",
