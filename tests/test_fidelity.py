@@ -2,7 +2,7 @@
 missing, and what rests on derivation, each checked against the report's own wording and line numbers.
 
 Line numbers are those of the shared text of the report (English 1-1573, Korean 1575-3044). Where the
-text is at hand (``ASCN_KG_REPORT`` or ``../shared/report`` beside the project), the last test also
+text is at hand (``ASCN_REPORT_TEXT`` or ``../shared/report`` beside the project), the last test also
 reads every quoted word at its line.
 """
 
@@ -323,7 +323,7 @@ def test_no_codes_or_names_the_report_never_prints(store):
 
 # --- every quoted word at its line, where the text is at hand -------------------------------------------
 
-REPORT = Path(os.environ.get("ASCN_KG_REPORT", PROJECT_ROOT.parent / "shared" / "report" / "ascn-report-2018.txt"))
+REPORT = Path(os.environ.get("ASCN_REPORT_TEXT", PROJECT_ROOT.parent / "shared" / "report" / "ascn-report-2018.txt"))
 QUOTED = {  # line → words the tests above rely on
     304: "Ho Chi Minh City (Capital City)", 1928: "26 Ho Chi Minh City", 932: "Oke Otrip", 2444: "Oke Otrip",
     1230: "Ir. Gunawan, MA", 2637: "Ir. Gunawan, MA", 199: "National Representative of the ASEAN Chair",
@@ -341,7 +341,7 @@ QUOTED = {  # line → words the tests above rely on
 
 def test_the_quoted_words_stand_at_their_lines():
     if not REPORT.exists():
-        pytest.skip(f"the report's text is not at {REPORT} (set ASCN_KG_REPORT to check the quotes)")
+        pytest.skip(f"the report's text is not at {REPORT} (set ASCN_REPORT_TEXT to check the quotes)")
     lines = REPORT.read_text(encoding="utf-8").split("\n")
     for number, words in QUOTED.items():
         assert words in lines[number - 1], f"l.{number}: {words!r} not in {lines[number - 1]!r}"

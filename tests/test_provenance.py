@@ -86,8 +86,9 @@ def test_every_claim_lies_inside_its_part_in_both_editions(store):
         ?part ascn:linesEnglish ?pe ; ascn:linesKorean ?pk }}""")
     claims = select(store, "SELECT ?c WHERE { ?c a ascn:SourceClaim }")
     assert len({r["claim"] for r in rows}) == len(claims) == 120  # every claim of note_claims.csv
+    english = english_claims(store)
     for r in rows:
-        lang = "en" if r["claim"] in english_claims(store) else "ko"
+        lang = "en" if r["claim"] in english else "ko"
         own = r["le"] if lang == "en" else r["lk"]
         assert own, f"{r['claim']}: a {lang} claim cites a place the {lang} edition does not print"
         for inner, outer in ((r["le"], r["pe"]), (r["lk"], r["pk"])):
