@@ -6,7 +6,9 @@ indicator, a national representative and their post; pilot cities with English a
 labels, focus areas, typology classes (in ``graph/inferred``), a population-density
 indicator, a chief smart city officer and their post, priority projects; data-quality
 notes; provenance links; the real ontology in ``graph/ontology``. The named graphs are the
-real ones (``graph/annex-1`` … ``graph/provenance``).
+real ones (``graph/annex-1`` … ``graph/provenance``). As in the real graph, every subject of a
+part's graph cites a row of that part (``prov:wasDerivedFrom`` an ``ascn:Locator``), one row
+per city or state shared by the statements written from it.
 
 One entity is deliberately huge, like ``id/organisation/ascn`` in the real graph but far
 bigger: it has thousands of statements and tens of thousands of inbound links (every city
@@ -51,6 +53,8 @@ TYPOLOGY = (
     ("LowDensityCity", "LowDensityEmergingEconomyCity"),
     ("LowDensityCity", "LowDensityDevelopedEconomyCity"),
 )
+PART_GRAPHS = frozenset({"annex-1", "annex-2", "annex-3", "chart-1", "chart-2", "chart-3", "chart-4", "chart-5",
+                         "section-smart-cities"})
 GRAPHS = (
     "annex-1", "annex-2", "annex-3", "chart-1", "chart-2", "chart-3", "chart-4", "chart-5",
     "data-quality", "inferred", "ontology", "provenance", "sources", "section-smart-cities",
@@ -61,8 +65,8 @@ SYLLABLES = (
     "sur", "ba", "ya", "cebu", "pa", "ku", "ching", "vien", "tiane", "lu", "ang", "sa",
     "bang", "kok", "phu", "ket", "ma", "kas", "sar", "tan", "to", "ren", "vin", "sol",
 )
-PER_CITY = 62  # triples one city brings (with its indicator, post, officer, projects…)
-PER_STATE = 33
+PER_CITY = 94  # triples one city brings (with its indicator, post, officer, projects, rows cited…)
+PER_STATE = 57
 FIXED = 1_500  # the hub, focus areas, sources and the ontology
 
 
@@ -90,6 +94,9 @@ class _Writer:
         self.base = base
         self.ascn = f"{base}def/ascn#"
         self.lines: list[str] = []
+        self.row = 0  # the row of each part that the statements being written come from
+        self.cited: set[tuple[str, str]] = set()
+        self.rows: set[str] = set()
 
     def thing(self, kind: str, key: str) -> str:
         return f"<{self.base}id/{kind}/{key}>"
@@ -99,6 +106,22 @@ class _Writer:
 
     def add(self, s: str, p: str, o: str, g: str) -> None:
         self.lines.append(f"{s} {p} {o} {g} .\n")
+        part = g[len(self.base) + 7:-1]  # <{base}graph/{part}>
+        if part in PART_GRAPHS and (s, g) not in self.cited:
+            self.cited.add((s, g))
+            self.add(s, f"<{PROV}wasDerivedFrom>", self.place(part), g)
+
+    def place(self, part: str) -> str:
+        """The current row of ``part`` (an ascn:Locator in graph/sources, written once)."""
+        place = self.thing("locator", f"{part}-row-{self.row}")
+        if place not in self.rows:
+            self.rows.add(place)
+            g = self.graph("sources")
+            self.a(place, f"<{self.ascn}Locator>", g)
+            self.add(place, "<http://purl.org/dc/terms/isPartOf>", self.thing("source", part), g)
+            self.labels(place, f"{part}, row {self.row}", f"{part}, {self.row}행", g)
+            self.add(place, f"<{self.ascn}linesEnglish>", f'"{self.row}"', g)
+        return place
 
     def a(self, s: str, cls: str, g: str) -> None:
         self.add(s, f"<{RDF_TYPE}>", cls, g)
@@ -190,6 +213,7 @@ def _hub(w: _Writer) -> str:
 
 
 def _state(w: _Writer, names: _Names, i: int, hub: str) -> str:
+    w.row = i + 1
     key = f"s{i:03d}"
     state = w.thing("state", key)
     g = w.graph("chart-1")
@@ -198,7 +222,6 @@ def _state(w: _Writer, names: _Names, i: int, hub: str) -> str:
     w.a(state, f"<{w.ascn}Country>", w.graph("inferred"))
     w.a(state, f"<{w.ascn}EmergingEconomy>", w.graph("inferred"))
     w.labels(state, en, names.korean(), g)
-    w.add(state, f"<{w.ascn}isoCode>", f'"{key.upper()}"', g)
     w.add(state, f"<{ORG}memberOf>", hub, g)
     gdp = 1000 + (i * 7919) % 60_000
     w.add(state, f"<{w.ascn}gdpPerCapitaUSD>", literal(gdp, "decimal"), w.graph("annex-3"))
@@ -238,6 +261,7 @@ def _holder(w: _Writer, names: _Names, post: str, person: str, place: str, role:
 
 
 def _city(w: _Writer, names: _Names, rng: random.Random, i: int, state: str, hub: str, shape: Shape) -> str:
+    w.row = i + 1
     en = names.english(rng.choice((1, 1, 2)))
     key = f"{en.lower().replace(' ', '-')}-{i}"
     city = w.thing("city", key)

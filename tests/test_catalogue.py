@@ -185,6 +185,7 @@ def test_query_runs_unchanged_on_an_oxigraph_server(name: str, oxigraph_endpoint
     ("organisation-people", ["kuala-lumpur-city-hall", "Kuala Lumpur City Hall"]),
     ("jcm-members", ["jcm", "JCM", "Joint Consultative Meeting", "공동 자문회의"]),
     ("note-entities", ["ho-chi-minh-city-capital", "Ho Chi Minh City marked as a capital", "호치민의 수도 표기"]),
+    ("statement-locators", ["vilayvone-chanthalaty", "Vilayvone Chanthalaty"]),
 ])
 def test_key_and_labels_in_both_languages_give_the_default_answer(name, values, store):
     entry = resolve(name, QUERIES)
@@ -200,8 +201,10 @@ def test_a_parameter_selects_another_city(store):
     assert [r[1] for r in rows] == ["1", "2", "3"]
     assert rows[0][2] == "Intelligent Operations Center"
     _head, rows = run_embedded(store, render(resolve("events-in-month", QUERIES), {"month": "2018-11"}))
-    # Chart 1 and the AKC section: the 33rd Summit and the 6th ASEAN Connectivity Forum
-    assert sorted(r[1] for r in rows) == ["33rd ASEAN Summit", "6th ASEAN Connectivity Forum"]
+    # Chart 1, the AKC section and the abstract: the 33rd Summit, the 6th ASEAN Connectivity Forum, and the
+    # network's official launch the abstract expects at that Summit "this November" (l.40-42)
+    assert sorted(r[1] for r in rows) == ["33rd ASEAN Summit", "6th ASEAN Connectivity Forum",
+                                          "Official launch of the ASCN"]
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if resolve(n, QUERIES).params])

@@ -32,6 +32,9 @@ KINDS: tuple[str, ...] = (
     "scheme",
     "figure",
     "threshold",
+    "theme",
+    "locator",
+    "rule",
 )
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

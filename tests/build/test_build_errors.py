@@ -91,7 +91,8 @@ def test_missing_column_is_named(data_copy):
     path.write_text(out.getvalue(), encoding="utf-8")
     with pytest.raises(DataError) as caught:
         load_tables(data_copy)
-    assert "states.csv, line 1, column 'alt_names_en': header mismatch: missing alt_names_en" in str(
+    # the fourth column of states.csv is member_state (alternative names moved to alt_names.csv)
+    assert "states.csv, line 1, column 'member_state': header mismatch: missing member_state" in str(
         caught.value
     )
 

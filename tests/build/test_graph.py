@@ -40,7 +40,7 @@ HOLDERS = {
     "nr-brn": {"Ajman Meludin"}, "csco-bandar-seri-begawan": {"Hali Ali Matyassin"},
     "nr-khm": {"Prum Sokha"}, "csco-battambang": {"Soeum Bunrith"},
     "csco-phnom-penh": {"Nuon Pharat"}, "csco-siem-reap": {"Ly Samreth"},
-    "nr-idn": {"Gunawan, MA"}, "csco-banyuwangi": {"Budi Santoso"},
+    "nr-idn": {"Gunawan"}, "csco-banyuwangi": {"Budi Santoso"},  # printed "Ir. Gunawan, MA": honorific and degree apart
     "csco-jakarta": {"Dian Ekowati"}, "csco-makassar": {"Ismail Hajiali"},
     "nr-lao": {"Thongphane Savanphet"}, "csco-luang-prabang": {"Soukan Bounnhong"},
     "csco-vientiane": {"Vilayvone Chanthalaty"},
@@ -59,7 +59,7 @@ HOLDERS = {
     "csco-bangkok": {"Montean Attajunya"},
     "nr-vnm": {"Dương Hải Hưng"}, "csco-da-nang": {"Le Son Phong"},
     "csco-ha-noi": {"Lê Hồng Sơn"}, "csco-ho-chi-minh-city": {"Lê Quốc Cường"},
-    "ascn-chair": {"Khoo Teng Chye"},
+    "ascn-chair": {"Khoo Teng Chye"},  # derived, in graph/inferred (test_provenance checks where and by which rule)
 }
 # Annex 1: number of priority projects per city (Manila pending)
 PROJECTS_PER_CITY = {c: 2 for cities in PILOT_CITIES.values() for c in cities} | {
@@ -215,13 +215,16 @@ def test_focus_areas_normalised(store):
     assert {key(r["city"]) for r in rows} == {
         "phnom-penh", "banyuwangi", "jakarta", "vientiane", "kota-kinabalu", "kuching",
         "mandalay", "cebu-city", "ha-noi"}
-    concepts = select(store, "SELECT ?f WHERE { ?f skos:inScheme ?s }")
-    assert len(concepts) == 11
+    concepts = select(store, "SELECT ?f WHERE { ?f skos:inScheme <https://kg.ascn.example/id/scheme/focus-areas> }")
+    assert len(concepts) == 11  # the spellings of Annex 1's classification column, merged
 
 
 def test_data_quality_notes(store):
     rows = select(store, "SELECT ?n WHERE { ?n a ascn:DataQualityNote }")
-    assert len(rows) == 29
+    # the 29 of the first reading, less "AT Kearny" (nothing in the report prints Kearney), plus the seven
+    # of issue 15: the 33rd Summit's action plans, 70 percent, Illustration 1, misprints in the text,
+    # Hanoi, metropolitan densities, the Korean Annex 1's missing column
+    assert len(rows) == 35
     rows = select(store, """SELECT ?text WHERE {
         <https://kg.ascn.example/id/note/mean-density> ascn:hasClaim/ascn:claimText ?text }""")
     assert {r["text"] for r in rows} == {

@@ -219,7 +219,8 @@ def test_build_while_serving_then_sighup_switches_to_the_new_graph(
     old_version = (dist / "VERSION").read_text().strip()
     events = data / "events.csv"
     events.write_text(events.read_text(encoding="utf-8").replace(
-        "The member states send Singapore", "The member states send Singapore (rebuilt)", 1), encoding="utf-8")
+        "The member states submit their nominations", "The member states submit their nominations (rebuilt)", 1),
+        encoding="utf-8")
     with running_server(dist, app=APP, workers=2, permalink_dir=str(tmp_path / "links")) as base:
         assert ready_version(base) == old_version
         seen: list[tuple[int, str | None]] = []

@@ -34,7 +34,10 @@ def test_city_page_shows_labels_facts_and_links(client: FlaskClient) -> None:
     assert "6,890" in page and "9,944.9" in page  # density and the state's GDP per capita
     assert "Dense city in an emerging economy" in page
     assert "/page/person/" in page  # the chief smart city officer
-    assert "Facts from Chart 3" in page  # the named graph each statement comes from
+    # each statement's source is its row in the part (Chart 3 numbers Kuala Lumpur 12; the Korean names
+    # come from the Korean Annex 1, row 12), no longer only the part's named graph
+    assert '<a href="/page/locator/chart-3-row-12">Chart 3, row 12</a>' in page
+    assert '<a href="/page/locator/annex-1-row-12">Annex 1, row 12</a>' in page
     for ext in ("ttl", "nt", "jsonld", "rdf", "trig", "nq"):
         assert f'href="/data/city/kuala-lumpur.{ext}"' in page
 

@@ -24,7 +24,8 @@ DOWNLOADS = {
 }
 GRAPH_TITLES = {
     "ontology": ("The ASCN-KG ontology (TBox)", "ASCN-KG 온톨로지"),
-    "inferred": ("Class memberships inferred by the HermiT reasoner", "HermiT 추론기가 추론한 클래스 소속"),
+    "inferred": ("Class memberships inferred by the HermiT reasoner, and facts derived by stated rules",
+                 "HermiT 추론기가 추론한 클래스 소속과 규칙으로 도출한 사실"),
     "data-quality": ("Data-quality notes on the report", "보고서 데이터 품질 메모"),
     "sources": ("The report and its parts", "보고서와 구성 부분"),
     "provenance": ("Provenance of the named graphs", "이름 있는 그래프의 출처 정보"),
@@ -41,7 +42,12 @@ def provenance(quads: set[Quad], tables: Tables, base: str, graph_name: str) -> 
     sources = {row["id"]: row for row in tables["sources"]}
     activity = URIRef(f"{base}graph/{graph_name}#conversion")
     reasoning = URIRef(f"{base}graph/{graph_name}#reasoning")
+    rules = URIRef(f"{base}graph/{graph_name}#rule-application")
     out: set[Quad] = {
+        (rules, RDF.type, PROV.Activity, g),
+        (rules, RDFS.label, Literal("Application of the derivation rules (derived_facts.csv)", lang="en"), g),
+        (rules, RDFS.label, Literal("도출 규칙 적용 (derived_facts.csv)", lang="ko"), g),
+        *((rules, PROV.used, iris.thing("rule", row["id"], base), g) for row in tables["derived_facts"]),
         (activity, RDF.type, PROV.Activity, g),
         (activity, RDFS.label, Literal("Conversion of the ASCN-KG source tables", lang="en"), g),
         (activity, RDFS.label, Literal("ASCN-KG 원천 표 변환", lang="ko"), g),
@@ -63,6 +69,7 @@ def provenance(quads: set[Quad], tables: Tables, base: str, graph_name: str) -> 
             out |= {
                 (graph, PROV.wasDerivedFrom, iris.graph("ontology", base), g),
                 (graph, PROV.wasGeneratedBy, reasoning, g),
+                (graph, PROV.wasGeneratedBy, rules, g),
             }
         if name != "inferred":
             out.add((reasoning, PROV.used, graph, g))
@@ -101,7 +108,15 @@ def dataset_description(quads: set[Quad], folder: Path, base: str, version: str)
         "indicators and typology of the ASEAN Smart Cities Network, transcribed from the "
         "ASEAN-Korea Centre's 2018 report, validated with SHACL and reasoned with OWL.", lang="en")))
     add((d, DCTERMS.license, LICENSE))
-    add((d, DCTERMS.source, iris.thing("source", "report", base)))
+    report = iris.thing("source", "report", base)
+    add((d, DCTERMS.source, report))
+    for lang, title in (("en", "ASEAN Smart Cities Network: Deepening Cooperation and Providing Opportunities"),
+                        ("ko", "‘아세안 스마트시티 네트워크’, 기회와 협력방안")):
+        add((report, DCTERMS.title, Literal(title, lang=lang)))
+    add((report, DCTERMS.issued, Literal("2018", datatype=XSD.gYear)))
+    add((report, DCTERMS.created, Literal("2018-07", datatype=XSD.gYearMonth)))  # "written in mid-July" (fn 1)
+    add((report, DCTERMS.description, Literal("Written in mid-July 2018, as its footnote 1 says.", lang="en")))
+    add((report, DCTERMS.description, Literal("보고서 주석에 따르면 2018 년 7 월 중순경 작성되었다.", lang="ko")))
     add((d, OWL.versionInfo, Literal(version)))
     add((d, URIRef(f"{DCAT}version"), Literal(version)))
     add((d, VOID.uriSpace, Literal(f"{base}id/")))

@@ -81,8 +81,8 @@ def home() -> Response:
 
 
 def states_context(lang: str) -> dict[str, Any]:
-    states = select("""SELECT ?state ?iso ?gdp ?pos WHERE { ?state a ascn:MemberState .
-        OPTIONAL { ?state ascn:isoCode ?iso } OPTIONAL { ?state ascn:gdpPerCapitaUSD ?gdp }
+    states = select("""SELECT ?state ?gdp ?pos WHERE { ?state a ascn:MemberState .
+        OPTIONAL { ?state ascn:gdpPerCapitaUSD ?gdp }
         OPTIONAL { ?state ascn:listPosition ?pos } }""")
     cities = select("SELECT ?state ?city ?pos WHERE { ?city ascn:nominatedBy ?state . "
                     "OPTIONAL { ?city ascn:listPosition ?pos } } ORDER BY ?pos")
@@ -97,7 +97,7 @@ def states_context(lang: str) -> dict[str, Any]:
     for row in states:
         s = row["state"]
         out.append({
-            "state": link(s, label), "iso": str(row.get("iso", "")), "gdp": fmt(number(row.get("gdp"))),
+            "state": link(s, label), "gdp": fmt(number(row.get("gdp"))),
             "pos": int(row["pos"]) if "pos" in row else 99,
             **{name: [link(x, label) for x in groups.get(s, [])] for name, groups in by_state.items()},
         })
@@ -190,7 +190,8 @@ def cities() -> Response:
 
 
 def projects_context(lang: str) -> dict[str, Any]:
-    areas = select("SELECT ?area ?def WHERE { ?area a skos:Concept ; skos:inScheme ?scheme . "
+    areas = select(f"SELECT ?area ?def WHERE {{ ?area a skos:Concept ; "
+                   f"skos:inScheme <{base_iri()}id/scheme/focus-areas> . "
                    "OPTIONAL { ?area skos:definition ?def } }")
     focus = select("SELECT ?area ?city WHERE { ?city ascn:hasFocusArea ?area }")
     projects = select("SELECT ?project ?city ?pos WHERE { ?project ascn:isProjectOf ?city . "

@@ -15,6 +15,7 @@ most ``max_result_rows``); TriG and N-Quads keep the named graph of each stateme
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -39,12 +40,15 @@ from ascn_kg.web.rdf_document import (
     serialize,
     wanted_media,
 )
+from ascn_kg.web.statement_places import places_of, sources_of
 
 bp = Blueprint("entity", __name__)
 
 PAGE_SIZE = 100
 SORT_LIMIT = 2000  # longer lists of statements are paged in index order
 
+
+# --- IRIs and documents ---------------------------------------------------------------------
 
 
 def thing_iri(kind: str, key: str) -> URIRef | None:
@@ -284,32 +288,46 @@ def inbound(iri: URIRef, offset: int, total: int) -> list[tuple[Node, Node, Node
     return sorted(((r["p"], r["s"], r["g"]) for r in rows), key=lambda row: str(row[0]))
 
 
-NOTES_QUERY = """SELECT ?note ?category ?reading ?claim ?text ?source WHERE {{
-  ?note ascn:concerns ?this .
+NOTES_QUERY = """SELECT ?note ?category ?reading ?claim ?text ?place ?about WHERE {{
+  {pattern}
   OPTIONAL {{ ?note ascn:noteCategory ?category }}
   OPTIONAL {{ ?note ascn:correctReading ?reading }}
   OPTIONAL {{ ?note ascn:hasClaim ?claim . ?claim ascn:claimText ?text .
-             OPTIONAL {{ ?claim ascn:claimSource ?source }} }}
+             OPTIONAL {{ ?claim prov:wasDerivedFrom ?place }} OPTIONAL {{ ?claim ascn:claimConcerns ?about }} }}
 }} ORDER BY ?note ?claim"""
 
 
-def notes_about(iri: URIRef) -> list[dict[str, Any]]:
-    """The data-quality notes that concern ``iri``, with their claims."""
-    rows = store().select(prologue(base_iri(), ("ascn",)) + NOTES_QUERY, {"this": iri})
+def notes_about(iri: URIRef, own: bool = False) -> list[dict[str, Any]]:
+    """The data-quality notes that concern ``iri`` (or, ``own``, the note ``iri`` itself with all its
+    claims), with the claims about it and where each is printed.
+
+    A claim that names the entities it is about (``ascn:claimConcerns``) shows only on their
+    pages; the note's other claims are counted, and one link away on the note's page."""
+    pattern = "BIND(?this AS ?note) ?note a ascn:DataQualityNote ." if own else "?note ascn:concerns ?this ."
+    rows = store().select(prologue(base_iri(), ("ascn", "prov")) + NOTES_QUERY.format(pattern=pattern),
+                          {"this": iri})
     notes: dict[Node, dict[str, Any]] = {}
+    claims: dict[Node, dict[str, Any]] = {}
     for row in rows:
         note = notes.setdefault(row["note"], {"iri": row["note"], "category": row.get("category"),
-                                              "readings": set(), "claims": []})
+                                              "readings": set(), "claims": {}})
         if "reading" in row:
             note["readings"].add(row["reading"])
-        claim = {"text": row["text"], "source": row.get("source")} if "text" in row else None
-        if claim and claim not in note["claims"]:
-            note["claims"].append(claim)
+        if "text" in row:
+            claim = claims.setdefault(row["claim"], {"text": row["text"], "places": set(), "about": set()})
+            note["claims"][row["claim"]] = claim
+            claim["places"] |= {row["place"]} if "place" in row else set()
+            claim["about"] |= {row["about"]} if "about" in row else set()
     lang = page_lang()
     for note in notes.values():  # the reading in the page language, by the one language rule
         readings = sorted(note.pop("readings"), key=str)
         chosen = labels.choose_label(readings, lang, "") if readings else ""
         note["reading"] = next((r for r in readings if str(r) == chosen), None)
+        everything = [note["claims"][k] for k in sorted(note["claims"], key=str)]
+        note["claims"] = [c for c in everything if own or not c["about"] or iri in c["about"]]
+        note["elsewhere"] = len(everything) - len(note["claims"])
+        for claim in note["claims"]:
+            claim["places"] = sorted(claim["places"], key=str)
     return list(notes.values())
 
 
@@ -420,13 +438,16 @@ def page_context(iri: URIRef, data_stem: str, lang: str) -> dict[str, Any]:
     in_total = count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?this } }", iri)
     out_rows = outbound(iri, (out_page - 1) * PAGE_SIZE, out_total)
     in_rows = inbound(iri, (in_page - 1) * PAGE_SIZE, in_total)
-    notes = notes_about(iri)
     types = store().select("SELECT DISTINCT ?type ?g WHERE { GRAPH ?g { ?this a ?type } }", {"this": iri})
+    is_note = any(str(r["type"]) == f"{base_iri()}def/ascn#DataQualityNote" for r in types)
+    notes = notes_about(iri, own=is_note)
+    places = places_of(store(), {iri} | {row[1] for row in in_rows}, base_iri())
     wanted = {str(iri)} | {str(x) for row in out_rows + in_rows for x in row if isinstance(x, URIRef)}
     wanted |= {str(r["type"]) for r in types} | {str(r["g"]) for r in types}
+    wanted |= {str(place) for cited in places.values() for place in cited}
     facts = key_facts(iri)
     wanted |= {str(v) for _, values, _ in facts for v in values if isinstance(v, URIRef)}
-    wanted |= {str(n["iri"]) for n in notes} | {str(c["source"]) for n in notes for c in n["claims"] if c["source"]}
+    wanted |= {str(n["iri"]) for n in notes} | {str(p) for n in notes for c in n["claims"] for p in c["places"]}
     label = Labeller(wanted, lang)
     ontology = ontology_graph()
     own = own_labels(iri)
@@ -435,29 +456,36 @@ def page_context(iri: URIRef, data_stem: str, lang: str) -> dict[str, Any]:
         "iri": str(iri), "title": label(iri), "label_en": own["en"], "label_ko": own["ko"],
         "types": [{"value": term_view(s.value, label), "inferred": s.inferred} for s in type_rows],
         "notes": [{"title": label(n["iri"]), "href": term_view(n["iri"], label)["href"],
-                   "category": n["category"], "reading": n["reading"],
+                   "category": n["category"], "reading": n["reading"], "elsewhere": n["elsewhere"],
                    "claims": [{"text": c["text"], "lang": c["text"].language,
-                               "source": term_view(c["source"], label) if c["source"] else None}
+                               "places": [term_view(p, label) for p in c["places"]]}
                               for c in n["claims"]]} for n in notes],
         "facts": [{"label": t(text), "values": [fact_view(v, label) for v in values], "inferred": inferred}
                   for text, values, inferred in facts],
-        "statements": statement_groups(group(out_rows), label, ontology),
-        "inbound": statement_groups(group(in_rows), label, ontology),
+        "statements": statement_groups(group(out_rows), label, ontology,
+                                       lambda st, g: sources_of(places, iri, st.prop, st.value, g)),
+        "inbound": statement_groups(group(in_rows), label, ontology,
+                                    lambda st, g: sources_of(places, st.value, st.prop, iri, g)),
         "out_pager": pager(out_total, out_page, "page"), "in_pager": pager(in_total, in_page, "in"),
         "formats": [(ext, f.media_type, f"{data_stem}.{ext}") for ext, f in DOCUMENT_FORMATS.items()],
         "jsonld": jsonld_of(iri) if out_total else None,
     }
 
 
-def statement_groups(statements: list[Statement], label: Labeller, ontology: Graph) -> list[dict[str, Any]]:
-    """Statements grouped by property, for the property tables."""
+def statement_groups(
+    statements: list[Statement], label: Labeller, ontology: Graph,
+    cite: Callable[[Statement, Node], list[Node]] | None = None,
+) -> list[dict[str, Any]]:
+    """Statements grouped by property, for the property tables; ``cite`` gives a statement's sources
+    in one of its graphs (the rows or paragraphs it rests on), else the graph is shown."""
     groups: dict[Node, dict[str, Any]] = {}
     for s in statements:
         entry = groups.setdefault(s.prop, {"prop": term_view(s.prop, label), "values": []})
+        sources = [x for g in s.graphs for x in (cite(s, g) if cite else [g])]
         entry["values"].append({
             "value": term_view(s.value, label, ontology),
             "inferred": s.inferred,
-            "sources": [term_view(g, label) for g in s.graphs],
+            "sources": [term_view(x, label) for x in dict.fromkeys(sources)],
         })
     return sorted(groups.values(), key=lambda e: e["prop"]["text"].casefold())
 

@@ -33,6 +33,8 @@ KIND_TEXT = {
     "initiative": ("initiative", "이니셔티브"), "role": ("role", "역할"), "scheme": ("scheme", "체계"),
     "figure": ("stated figure", "언급된 수치"), "threshold": ("threshold", "기준값"),
     "def": ("ontology term", "온톨로지 용어"), "graph": ("named graph", "이름 있는 그래프"),
+    "locator": ("place in the report", "보고서 내 위치"), "rule": ("derivation rule", "도출 규칙"),
+    "theme": ("theme", "분야"),
 }
 
 
