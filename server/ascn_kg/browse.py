@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 from rdflib import Literal, URIRef
 
 from . import labels
+from .dataset_counts import dataset_counts
 from .entity import Labeller
 from .headers import conditional, etag_for
 from .pages import base_iri, cached, href, page_lang, render, store, t
@@ -93,9 +94,9 @@ def home_stats() -> dict[str, int]:
         for key, pattern in COUNTS.items():
             rows = select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {pattern} }}")
             stats[key] = int(rows[0]["n"]) if rows else 0
-        stats["triples"] = store().triple_count()
-        rows = select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        stats["graphs"] = int(rows[0]["n"]) if rows else 0
+        counts = dataset_counts(store(), base_iri())
+        stats["triples"], stats["graphs"] = counts.triples, counts.graphs
+        stats["description_triples"] = counts.description_triples
         return stats
 
     return cached("home-stats", compute)
@@ -108,7 +109,7 @@ def home_context(lang: str) -> dict[str, Any]:
                              ("projects", "/projects"), ("focus_areas", "/projects"),
                              ("organisations", "/governance"), ("events", "/timeline"), ("notes", None))]
     return {"title": t("tagline"), "counts": counts, "triples": stats["triples"], "graphs": stats["graphs"],
-            "version": store().version()}
+            "description_triples": stats["description_triples"], "version": store().version()}
 
 
 @bp.get("/")

@@ -25,6 +25,7 @@ from . import iris
 from .catalogue import load_catalogue
 from .config import DEFAULT_BASE_IRI, Settings
 from .convert import Quad, convert
+from .dataset_counts import DESCRIPTION_GRAPH
 from .describe import dataset_description, provenance
 from .label_index import index_dist
 from .namespaces import ascn_namespace
@@ -37,7 +38,7 @@ KEEP_OLD_BUILDS = 4  # servers not yet reloaded keep reading the build they open
 ONTOLOGY_GRAPH = "ontology"
 INFERRED_GRAPH = "inferred"
 PROVENANCE_GRAPH = "provenance"
-VOID_GRAPH = "void"
+VOID_GRAPH = DESCRIPTION_GRAPH  # the description, loaded beside the data (not in the dumps)
 DUMPS = {
     "ascn.ttl": ox.RdfFormat.TURTLE,
     "ascn.jsonld": ox.RdfFormat.JSON_LD,

@@ -58,13 +58,23 @@ def _without_silent(text: str) -> str:
 
 
 class QueryRefused(Exception):
-    """A query refused before evaluation; ``status`` is the HTTP status to answer with."""
+    """A query refused before evaluation; ``status`` is the HTTP status to answer with.
 
-    def __init__(self, message: str, status: int = 400, reason: str = "other") -> None:
-        super().__init__(message)
-        self.message = message
+    ``offset`` is where in the query the scan stopped (None when the whole query is at
+    fault); ``message`` then ends with ``(at line:column)`` and ``plain`` is without it.
+    """
+
+    def __init__(
+        self, message: str, status: int = 400, reason: str = "other", offset: int | None = None,
+        text: str = "",
+    ) -> None:
+        self.plain = message
+        self.offset = offset
+        self.message = f"{message} (at {position(text, offset)})" if offset is not None else message
+        super().__init__(self.message)
         self.status = status
         self.reason = reason  # update, service, nesting, size, syntax or other
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,7 @@ def check(text: str, limits: Limits) -> CheckedQuery:
     """Return the checked query or raise :class:`QueryRefused` (status and message)."""
     verdict = _verdict(text, limits)
     if isinstance(verdict, QueryRefused):
-        raise QueryRefused(verdict.message, verdict.status, verdict.reason)
+        raise QueryRefused(verdict.plain, verdict.status, verdict.reason, verdict.offset, verdict.text)
     return verdict
 
 
@@ -160,6 +170,14 @@ def where_group(text: str) -> int:
     raise ValueError("no WHERE clause found in the query")
 
 
+def tokens(text: str) -> list[tuple[str, str, int]]:
+    """The scan's tokens of ``text``: (kind, text, offset), whitespace and comments included.
+
+    The explanation of parser errors reads the query with the same tokenizer as the gate.
+    """
+    return [(m.lastgroup or "", m.group(), m.start()) for m in _TOKEN.finditer(text)]
+
+
 def position(text: str, offset: int) -> str:
     """``line:column`` (1-based) of a character offset."""
     line = text.count("\n", 0, offset) + 1
@@ -182,7 +200,7 @@ class _Scan:
         self.volatile = False
 
     def refuse(self, message: str, offset: int, reason: str = "other") -> None:
-        raise QueryRefused(f"{message} (at {position(self.text, offset)})", 400, reason)
+        raise QueryRefused(message, 400, reason, offset, self.text)
 
     def run(self) -> None:
         tokens = _TOKEN.finditer(self.text)

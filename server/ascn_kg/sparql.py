@@ -304,27 +304,30 @@ def describe(params: dict[str, list[str]], settings: Settings) -> Response:
 
 
 def error_response(error: Exception, query: str | None) -> Response:
-    """The one mapping from an error to a response (plain text, or HTML for browsers)."""
+    """The one mapping from an error to a response (plain text, or HTML for browsers).
+
+    A malformed or refused query is explained in plain words in the request's language
+    (:func:`ascn_kg.query_errors.explain`), with its line, column and a caret.
+    """
+    problem = None
     if isinstance(error, QueryRefused | ProtocolError):
         status, message = error.status, error.message
     else:
         status = next((s for k, s in ERROR_STATUS.items() if isinstance(error, k)), 500)
         message = str(error)
-        if isinstance(error, QuerySyntaxError):
-            message = f"malformed query: {shorten(message)}"
+    if isinstance(error, QueryRefused | QuerySyntaxError):
+        from .labels import lang_from_request
+        from .query_errors import explain
+
+        problem = explain(error, query, lang_from_request())
+        message = problem.text()
     if status >= 500:
         current_app.logger.warning("sparql %s: %s", status, message)
     wants = neg.choose(request.headers.get("Accept"), ("text/plain", "text/html"))
     if wants == "text/html":
-        return Response(render_error(message, query), status=status, mimetype="text/html")
+        return Response(render_error(message, query, problem), status=status, mimetype="text/html")
     headers = {"Retry-After": "1"} if status == 503 else {}
     return Response(message + "\n", status=status, mimetype="text/plain", headers=headers)
-
-
-def shorten(message: str, limit: int = 300) -> str:
-    """A parser message on one line, cut after ``limit`` characters."""
-    flat = " ".join(message.split())
-    return flat if len(flat) <= limit else flat[:limit].rstrip() + " …"
 
 
 def classify(error: Exception) -> tuple[str, int | None, str | None]:

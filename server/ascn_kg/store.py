@@ -111,7 +111,8 @@ class Store(Protocol):
         ...
 
     def triple_count(self) -> int:
-        """Distinct triples in the union of all graphs."""
+        """Triples in the dataset's named graphs, as in ``dist/ascn.nq``: the store's own
+        description graph (``graph/void``) is not counted (see :mod:`ascn_kg.dataset_counts`)."""
         ...
 
     def execute(self, request: QueryRequest) -> QueryOutcome:
@@ -144,7 +145,6 @@ def read_version(dist_dir: Path) -> str:
 
 
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def timeout_message(limit: float) -> str:

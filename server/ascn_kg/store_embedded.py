@@ -24,7 +24,6 @@ import pyoxigraph as ox
 
 from .results import boolean_outcome, streamed_solutions, streamed_triples
 from .store import (
-    COUNT_QUERY,
     QueryFailed,
     QueryOutcome,
     QueryRequest,
@@ -98,7 +97,9 @@ class EmbeddedStore:
         return graph
 
     def triple_count(self) -> int:
-        return int(self.select(COUNT_QUERY)[0]["n"])
+        from .dataset_counts import dataset_counts
+
+        return dataset_counts(self, self._settings.base_iri).triples
 
     def execute(self, request: QueryRequest) -> QueryOutcome:
         """Evaluate a public query: in the killable pool, or in-process once proven cheap."""

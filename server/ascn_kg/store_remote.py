@@ -18,7 +18,6 @@ import pyoxigraph as ox
 
 from .results import boolean_outcome, solutions_outcome, triples_outcome
 from .store import (
-    COUNT_QUERY,
     JSON_RESULTS,
     N_TRIPLES,
     BackendUnavailable,
@@ -46,6 +45,7 @@ class RemoteStore:
         self._url = str(settings.backend_url)
         self._timeout = settings.query_timeout
         self._version = read_version(settings.dist_dir)
+        self._base_iri = settings.base_iri
 
     def version(self) -> str:
         return self._version
@@ -101,7 +101,9 @@ class RemoteStore:
         return Graph().parse(data=body.decode("utf-8"), format="nt")
 
     def triple_count(self) -> int:
-        return int(self.select(COUNT_QUERY)[0]["n"])
+        from .dataset_counts import dataset_counts
+
+        return dataset_counts(self, self._base_iri).triples
 
     def execute(self, request: QueryRequest) -> QueryOutcome:
         form = request.query.form
