@@ -103,6 +103,18 @@ def print_table(columns: list[str], rows: list[list[str]], out: IO[str]) -> None
         out.write(line(row))
 
 
+def print_catalogue(entries: list[Any], lang: str, out: IO[str]) -> None:
+    """The catalogue for ``ascn-kg query --list``: name and question, then each parameter."""
+    name_width = max((len(entry.name) for entry in entries), default=0)
+    for entry in entries:
+        question = entry.question_ko if lang == "ko" else entry.question_en
+        out.write(f"{entry.name:<{name_width}}  {question}\n")
+        for param in entry.params:
+            out.write(f"{'':<{name_width}}    --param {param.name}=…  {param.description} "
+                      f"(default: {param.default})\n")
+    out.write(f"\n{len(entries)} queries. Run one with: ascn-kg query NAME [--param NAME=VALUE]\n")
+
+
 def run_query(
     settings: Settings,
     query_text_or_file: str,

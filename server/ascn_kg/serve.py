@@ -40,17 +40,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def preflight(settings: Settings) -> str | None:
     """Why the server cannot start (a one-line message), or None if it can."""
-    if settings.backend_url:
-        return None
-    if not settings.store_dir.is_dir():
-        return f"no store at {settings.store_dir}: run `ascn-kg build` first"
-    from .store import StoreError, open_store
+    from .ports import port_problem
 
-    try:
-        open_store(settings).close()
-    except StoreError as error:
-        return str(error)
-    return None
+    if not settings.backend_url:
+        if not settings.store_dir.is_dir():
+            return f"no store at {settings.store_dir}: run `ascn-kg build` first"
+        from .store import StoreError, open_store
+
+        try:
+            open_store(settings).close()
+        except StoreError as error:
+            return str(error)
+    return port_problem(settings.host, settings.port)
 
 
 def gunicorn_argv(settings: Settings, app: str = DEFAULT_APP) -> list[str]:
