@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Long steps announce themselves with the time they usually take (2-core machine, fast network).
 SAY := @printf '\n==> %s\n'
 
-.PHONY: setup test-setup system-deps browser-deps apt-install check-port run build serve test lint bench loadtest clean
+.PHONY: setup test-setup system-deps browser-deps apt-install check-port run build serve test lint bench loadtest editor clean
 
 setup: system-deps $(STAMP)
 test-setup: setup browser-deps
@@ -77,6 +77,11 @@ bench: setup
 
 loadtest: test-setup
 	$(BIN)/python -m ascn_kg.loadtest --duration 60
+
+# The query editor's bundle (committed; only needed to change it): Node 18+ and npm.
+editor:
+	$(SAY) "Rebuilding static/query-editor.js from server/editor (npm ci and esbuild: usually under a minute)"
+	cd server/editor && npm ci && npm run build
 
 clean:
 	rm -rf dist .dist-builds .pytest_cache .ruff_cache
