@@ -62,7 +62,7 @@ run: check-port build serve
 test: test-setup
 	$(SAY) "Lint: ruff (a few seconds)"
 	$(BIN)/ruff check server tests
-	$(SAY) "The test suite: pytest, with real servers and chromium (usually 6 to 10 minutes)"
+	$(SAY) "The test suite: pytest, with real servers and chromium (usually 5 to 8 minutes)"
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(SAY) "Building dist/ for the load test (usually 5 to 15 s)"
 	$(BIN)/ascn-kg build

@@ -127,6 +127,13 @@ def test_refusals_of_the_gate_are_explained_too() -> None:
     assert empty.text() == "잘못된 질의: 질의가 비어 있습니다." and empty.line is None
 
 
+def test_a_remote_oxigraphs_message_is_read_after_its_own_words() -> None:
+    query = "SELECT * WHERE { ?s ?p ?o } LIMT 3"
+    remote = QuerySyntaxError(f"Invalid SPARQL query: {syntax_error(query)}")
+    problem = explain(remote, query, "en")
+    assert (problem.line, problem.column, problem.pieces[1]) == (1, 29, "LIMT")
+
+
 def test_a_message_that_is_not_pyoxigraphs_is_shown_as_it_is() -> None:
     problem = explain(QuerySyntaxError("QueryBadFormed: the endpoint refused it"), "SELECT", "en")
     assert problem.text() == "malformed query: QueryBadFormed: the endpoint refused it"

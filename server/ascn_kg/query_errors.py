@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from .querycli import width
 from .safety import OPENERS, QueryRefused, tokens
 
-RAW_POSITION = re.compile(r"^error at (?P<line>\d+):(?P<column>\d+): expected (?:one of )?(?P<expected>.*)\Z",
+# pyoxigraph's message; an Oxigraph server behind --backend sends it after words of its own.
+RAW_POSITION = re.compile(r"error at (?P<line>\d+):(?P<column>\d+): expected (?:one of )?(?P<expected>.*)\Z",
                           re.DOTALL)
 NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\.?$")
 CLOSERS = {closer: opener for opener, closer in OPENERS.items()}
@@ -243,7 +244,7 @@ def placed(label: str, detail: str, raw: str, query: str, offset: int, length: i
 
 def parse_raw(raw: str) -> tuple[int, int, list[str]] | None:
     """(line, column, expected tokens) of a pyoxigraph message, or None if it is not one."""
-    found = RAW_POSITION.match(raw.strip())
+    found = RAW_POSITION.search(raw.strip())
     if not found:
         return None
     return int(found["line"]), int(found["column"]), split_expected(found["expected"])
