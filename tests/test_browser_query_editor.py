@@ -146,6 +146,11 @@ def test_the_preloaded_example_runs_sorts_pages_and_downloads(server: str, watch
     download.save_as(saved)
     assert saved.read_bytes().decode("utf-8") == sparql_csv(server, example)  # the same rows as /sparql
 
+    page.locator("#query-output form.permalink button").click()  # a stable link to this query
+    page.wait_for_url(re.compile(r".*/query\?query=.*&run=1$"))
+    page.locator("table.results-table").wait_for()
+    assert editor_text(page) == example.strip()
+
     replace_query(page, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 120")
     page.keyboard.press("Control+Enter")
     page.locator("table.results-table tbody tr").nth(119).wait_for(state="attached")
@@ -186,6 +191,19 @@ def test_a_syntax_error_is_explained_and_marked_at_its_line(server: str, watched
     assert watched.errors == [EXPECTED_400]  # the page answered 400, as it should: nothing else went wrong
     watched.errors.clear()
     watched.check(f"editor-08-error-{lang}")
+
+
+def test_the_editor_fits_a_phone(server: str, browser: object) -> None:
+    phone = Watched(browser, width=390)
+    try:
+        page = phone.page
+        page.goto(server + "/query?name=pilot-cities&run=1")
+        page.locator(".cm-content").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.locator(".query-editor").bounding_box()["width"] <= 360
+        phone.check("editor-10-phone")
+    finally:
+        phone.close()
 
 
 def test_the_query_page_works_as_a_plain_form_without_javascript(server: str, browser: object) -> None:

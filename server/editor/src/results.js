@@ -1,6 +1,7 @@
 // The results view: the server renders the table (labels, links to entity pages); this makes
 // its columns sortable and pages its rows. Without JavaScript the whole table stays visible.
 const PAGE_SIZES = [25, 50, 100, 0];
+const DEFAULT_SIZE = 50;
 
 function sortKey(cell) {
   return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
@@ -16,7 +17,7 @@ class ResultsTable {
     this.strings = strings;
     this.body = table.tBodies[0];
     this.rows = Array.from(this.body.rows);
-    this.pageSize = 50;
+    this.pageSize = DEFAULT_SIZE;
     this.page = 0;
     this.headers = Array.from(table.tHead.rows[0].cells);
     this.headers.forEach((th, index) => {
@@ -105,7 +106,7 @@ class ResultsTable {
     this.where.textContent = fill(this.strings.page_of || "{page} / {pages}", {page: this.page + 1, pages});
     this.previous.disabled = this.page === 0;
     this.next.disabled = this.page >= pages - 1;
-    this.pager.hidden = this.rows.length <= PAGE_SIZES[0];
+    this.pager.hidden = this.rows.length <= DEFAULT_SIZE; // one page: nothing to choose
   }
 }
 
