@@ -30,7 +30,7 @@ apt-install:
 	@missing="$$(echo $(NEED))"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    printf '\n==> Installing %s with apt:%s\n' "$(WHAT)" "$$missing"; \
+	    printf '\n==> Installing %s with apt: %s\n' "$(WHAT)" "$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	  else echo "please install:$$missing (apt-get)"; exit 2; fi; \
 	fi
