@@ -4,51 +4,69 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
+HOST ?= $(or $(ASCN_KG_HOST),127.0.0.1)
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
+# Long steps announce themselves with the time they usually take (2-core machine, fast network).
+SAY := @printf '\n==> %s\n'
 
-.PHONY: setup test-setup system-deps browser-deps apt-install run build serve test lint bench loadtest clean
+.PHONY: setup test-setup system-deps browser-deps apt-install check-port run build serve test lint bench loadtest editor clean
 
 setup: system-deps $(STAMP)
 test-setup: setup browser-deps
 
 # Java for the HermiT reasoner; installed with apt when missing (as root).
 system-deps:
-	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v java >/dev/null || echo default-jre-headless)"
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v java >/dev/null || echo default-jre-headless)" \
+	  WHAT="Java for the HermiT reasoner (usually 1 to 2 minutes)"
 
 # Debian's chromium and CJK fonts, for the browser tests only.
 browser-deps:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v chromium >/dev/null || echo chromium) \
-	  $$(dpkg -s fonts-noto-cjk >/dev/null 2>&1 || echo fonts-noto-cjk)"
+	  $$(dpkg -s fonts-noto-cjk >/dev/null 2>&1 || echo fonts-noto-cjk)" \
+	  WHAT="chromium and the CJK fonts for the browser tests (usually 2 to 4 minutes)"
 
 apt-install:
 	@missing="$$(echo $(NEED))"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	    printf '\n==> Installing %s with apt: %s\n' "$(WHAT)" "$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	  else echo "please install:$$missing (apt-get)"; exit 2; fi; \
 	fi
 
 $(STAMP): pyproject.toml
+	$(SAY) "Installing the Python packages into $(VENV) (usually 30 s to 1 minute; pip shows each package)"
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -e '.[test]'
 	touch $(STAMP)
 
+# A port in use stops `make run` at once, before any installing or building, and says how to
+# choose another. The system's Python runs the check (the file imports only the standard library).
+check-port:
+	@$(PYTHON) server/ascn_kg/ops/ports.py --host $(HOST) --port $(PORT)
+
 build: setup
+	$(SAY) "Building the graph into dist/: tables, HermiT reasoning, SHACL, dumps, store (usually 5 to 15 s)"
 	$(BIN)/ascn-kg build
 
 serve: setup
-	$(BIN)/ascn-kg serve --port $(PORT) --workers $(WORKERS)
+	$(SAY) "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops it; another port: make run PORT=8081)"
+	$(BIN)/ascn-kg serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-run: build serve
+run: check-port build serve
 
 # lint, the whole test suite, then the load test in its short form (15 s; the p99/p50
 # latency target is reported, not gating, on a shared 2-core machine: `make loadtest` gates it)
 test: test-setup
+	$(SAY) "Lint: ruff (a few seconds)"
 	$(BIN)/ruff check server tests benchmarks
+	$(SAY) "The test suite: pytest, with real servers and chromium (usually 5 to 8 minutes)"
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(SAY) "Building dist/ for the load test (usually 5 to 15 s)"
 	$(BIN)/ascn-kg build
+	$(SAY) "The load test, short form (15 s of load, about 30 s in all)"
 	$(BIN)/python -m benchmarks.loadtest --duration 15 --latency-advisory
 
 lint: setup
@@ -59,6 +77,11 @@ bench: setup
 
 loadtest: test-setup
 	$(BIN)/python -m benchmarks.loadtest --duration 60
+
+# The query editor's bundle (committed; only needed to change it): Node 18+ and npm.
+editor:
+	$(SAY) "Rebuilding static/query-editor.js from server/editor (npm ci and esbuild: usually under a minute)"
+	cd server/editor && npm ci && npm run build
 
 clean:
 	rm -rf dist .dist-builds .pytest_cache .ruff_cache

@@ -22,6 +22,7 @@ string is matched (a key, a label in English or Korean, an abbreviation).
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from dataclasses import dataclass
@@ -210,11 +211,25 @@ def load_catalogue(queries_dir: Path | str) -> list[Entry]:
     return [parse_entry(path) for path in sorted(Path(queries_dir).glob("*.rq"))]
 
 
+def closest_names(name: str, queries_dir: Path | str, n: int = 3) -> list[str]:
+    """The ``n`` catalogue names most like ``name``: names containing it first, then by similarity."""
+    names = sorted(path.stem for path in Path(queries_dir).glob("*.rq"))
+    wanted = name.strip().lower()
+
+    def likeness(candidate: str) -> tuple[bool, float]:
+        return wanted in candidate, difflib.SequenceMatcher(None, wanted, candidate).ratio()
+
+    return sorted(names, key=likeness, reverse=True)[:n]
+
+
 def resolve(name: str, queries_dir: Path | str) -> Entry:
-    """The catalogue entry called ``name``; :class:`UnknownQuery` if there is none."""
+    """The catalogue entry called ``name``; :class:`UnknownQuery` (naming the closest) if there is none."""
     path = Path(queries_dir) / f"{name}.rq"
     if not NAME.match(name) or not path.is_file():
-        raise UnknownQuery(f"no catalogue query named {name!r} in {queries_dir}")
+        close = closest_names(name, queries_dir)
+        hint = f"; the closest are {', '.join(close)}" if close else ""
+        raise UnknownQuery(f"no catalogue query named {name!r} in {queries_dir}{hint} "
+                           "(`ascn-kg query --list` lists them all)")
     return parse_entry(path)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from ascn_kg.catalogue import CatalogueError, load_catalogue
 from ascn_kg.config import Settings, load_settings
 
 # Each command imports its part of the package when it runs (the build loads owlready2 and
@@ -160,22 +161,67 @@ def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
     click.echo(f"published {sum(counts.values())} triples in {len(counts)} graphs to {to_url}")
 
 
-@main.command()
-@click.argument("query")
+class CatalogueCommand(click.Command):
+    """A command whose help ends with the names of the catalogue's queries."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        settings = ctx.find_root().obj
+        try:
+            names = [entry.name for entry in load_catalogue(settings.queries_dir)] if settings else []
+        except (CatalogueError, OSError):
+            names = []
+        if names:
+            with formatter.section("Catalogue queries (`--list` shows their questions and parameters)"):
+                line = ""
+                for name in names:  # whole names per line: a name is never cut at its hyphens
+                    if line and len(line) + len(name) + 2 > (formatter.width or 78) - formatter.current_indent:
+                        formatter.write(f"{'':>{formatter.current_indent}}{line},\n")
+                        line = ""
+                    line = f"{line}, {name}" if line else name
+                formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
+
+
+def default_lang() -> str:
+    """Korean when the locale is Korean (LC_ALL, LC_MESSAGES, LANG), else English."""
+    import os
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+@main.command(cls=CatalogueCommand)
+@click.argument("query", required=False)
+@click.option("--list", "list_catalogue", is_flag=True,
+              help="List the catalogue: each query's name, question and parameters.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), help="Language of the questions (default: the locale's).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Bind a parameter the catalogue query declares (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table (aligned text), csv, or SPARQL JSON results.")
 @click.option("--endpoint", help="Ask this SPARQL endpoint instead of the built store.")
 @click.pass_context
-def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None) -> None:
+def query(ctx: click.Context, query: str | None, list_catalogue: bool, lang: str | None, params: tuple[str, ...],
+          fmt: str, endpoint: str | None) -> None:
     """Run QUERY: a catalogue name (queries/NAME.rq), a query file, or the text of a query."""
-    from ascn_kg.catalogue import CatalogueError, UnknownQuery, query_text
-    from ascn_kg.querycli import run_query
+    from ascn_kg.catalogue import UnknownQuery, query_text
+    from ascn_kg.querycli import print_catalogue, run_query
+    from ascn_kg.sparql.query_errors import explain
     from ascn_kg.store.protocol import BackendUnavailable, QuerySyntaxError, StoreError, StoreMissing
     from ascn_kg.store.safety import QueryRefused
 
     settings = _settings(ctx)
+    if list_catalogue:
+        try:
+            print_catalogue(load_catalogue(settings.queries_dir), lang or default_lang(), sys.stdout)
+        except CatalogueError as exc:
+            _fail(str(exc), EXIT_INVALID)
+        return
+    if query is None:
+        _fail("give a QUERY (a catalogue name, a query file or query text), or --list to see the catalogue",
+              EXIT_ENVIRONMENT)
     bound: dict[str, str] = {}
     for item in params:
         name, equals, value = item.partition("=")
@@ -199,7 +245,7 @@ def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, end
     except (StoreMissing, BackendUnavailable) as exc:
         _fail(str(exc), EXIT_ENVIRONMENT)
     except QuerySyntaxError as exc:
-        _fail(f"query does not parse: {str(exc).splitlines()[0] if str(exc) else exc}", EXIT_INVALID)
+        _fail(explain(exc, text, lang or default_lang()).summary, EXIT_INVALID)
     except StoreError as exc:
         _fail(f"query failed: {exc}", EXIT_INVALID)
 

@@ -10,7 +10,6 @@ import csv
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +18,7 @@ import pyoxigraph as ox
 
 from ascn_kg.config import Settings
 from ascn_kg.namespaces import prefixes
+from ascn_kg.sparql.query_errors import width
 from ascn_kg.store.backend import open_store
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest
 from ascn_kg.store.safety import Limits, check
@@ -86,11 +86,6 @@ def table_rows(
     return ["subject", "predicate", "object"], rows
 
 
-def width(text: str) -> int:
-    """Terminal columns of ``text``: wide (e.g. Korean) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def print_table(columns: list[str], rows: list[list[str]], out: IO[str]) -> None:
     """Aligned text columns with a header rule."""
     widths = [max([width(c), *(width(r[i]) for r in rows)]) for i, c in enumerate(columns)]
@@ -103,6 +98,18 @@ def print_table(columns: list[str], rows: list[list[str]], out: IO[str]) -> None
     out.write("  ".join("-" * w for w in widths) + "\n")
     for row in rows:
         out.write(line(row))
+
+
+def print_catalogue(entries: list[Any], lang: str, out: IO[str]) -> None:
+    """The catalogue for ``ascn-kg query --list``: name and question, then each parameter."""
+    name_width = max((len(entry.name) for entry in entries), default=0)
+    for entry in entries:
+        question = entry.question_ko if lang == "ko" else entry.question_en
+        out.write(f"{entry.name:<{name_width}}  {question}\n")
+        for param in entry.params:
+            out.write(f"{'':<{name_width}}    --param {param.name}=…  {param.description} "
+                      f"(default: {param.default})\n")
+    out.write(f"\n{len(entries)} queries. Run one with: ascn-kg query NAME [--param NAME=VALUE]\n")
 
 
 def run_query(

@@ -102,7 +102,7 @@ def test_governance_diagram_comes_from_the_reporting_chain(client: FlaskClient) 
 
 def test_typology_chart_has_26_linked_points_and_thresholds(client: FlaskClient) -> None:
     page = html(client, "/typology")
-    svg = svg_of(page, "chart")
+    svg = svg_of(page, "chart chart-wide")
     points = [a for a in svg.iter(f"{SVG}a") if a.get("class") == "point"]
     assert len(points) == 26
     assert all(a.get("href", "").startswith("/page/city/") and a.get("aria-label") for a in points)
@@ -113,14 +113,14 @@ def test_typology_chart_has_26_linked_points_and_thresholds(client: FlaskClient)
     assert len(thresholds) == 2
     texts = "".join(svg.itertext())
     assert "18,535" in texts and "4,179" in texts
-    quadrants = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "quadrant"]
+    quadrants = [t.get("aria-label") for t in svg.iter(f"{SVG}text") if t.get("class") == "quadrant"]
     assert sorted(quadrants) == sorted(["Dense city in a developed economy", "Dense city in an emerging economy",
                                         "Low-density city in a developed economy",
                                         "Low-density city in an emerging economy"])
 
 
 def test_singapore_sits_in_the_dense_developed_quadrant(client: FlaskClient) -> None:
-    svg = svg_of(html(client, "/typology"), "chart")
+    svg = svg_of(html(client, "/typology"), "chart chart-wide")
     lines = {line.get("class"): line for line in svg.iter(f"{SVG}line") if "threshold" in (line.get("class") or "")}
     x_cut, y_cut = float(lines["threshold x"].get("x1")), float(lines["threshold y"].get("y1"))
     point = next(a for a in svg.iter(f"{SVG}a") if a.get("aria-label") == "Singapore").find(f"{SVG}circle")
@@ -151,11 +151,13 @@ def test_query_page_runs_every_catalogue_query_by_clicking(client: FlaskClient) 
 
 def test_query_page_labels_results_and_offers_downloads(client: FlaskClient) -> None:
     page = html(client, "/query?name=pilot-cities&run=1")
-    rows = re.findall(r"<tr><td>", page)
+    rows = re.findall(r"<tr><td ", page)
     assert len(rows) == 26
     assert '<a href="/page/city/kuala-lumpur" title="https://kg.ascn.example/id/city/kuala-lumpur">Kuala Lumpur</a>' \
         in page
-    downloads = dict(re.findall(r'<a href="(/sparql\?[^"]+)">([a-z]+)</a>', page)[i][::-1] for i in range(4))
+    found = re.findall(r'<a href="(/sparql\?[^"]+)" download="ascn-kg-results\.([a-z]+)" data-format="([a-z]+)">', page)
+    assert [(extension, name) for _, extension, name in found] == [(n, n) for n in ("json", "xml", "csv", "tsv")]
+    downloads = {name: url for url, _, name in found}
     assert set(downloads) == {"json", "xml", "csv", "tsv"}
     query = parse_qs(urlsplit(downloads["csv"].replace("&amp;", "&")).query)
     answer = client.get("/sparql", query_string={"query": query["query"][0], "format": "csv"})
@@ -166,7 +168,7 @@ def test_query_page_labels_results_and_offers_downloads(client: FlaskClient) -> 
 def test_query_page_parameters(client: FlaskClient) -> None:
     page = html(client, "/query?name=city-projects&run=1&city=Singapore")
     assert 'value="Singapore"' in page
-    assert "<tr><td>" in page
+    assert "<tr><td " in page
     default = html(client, "/query?name=city-projects&run=1")
     assert "KL Urban Observatory" in default
 
@@ -187,7 +189,7 @@ def test_permalinks_land_on_the_query_page(client: FlaskClient) -> None:
     target = client.get(answer.headers["Location"])
     assert target.status_code == 303
     page = html(client, target.headers["Location"])
-    assert "<tr><td>" in page
+    assert "<tr><td " in page
 
 
 @pytest.mark.parametrize("name,media", [

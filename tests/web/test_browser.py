@@ -110,11 +110,11 @@ def test_walk_through_the_site(server: str, watched: Watched) -> None:
 
     page.locator("nav.main a[href='/typology']").click()
     page.wait_for_url("**/typology")
-    points = page.locator("svg.chart a.point")
+    points = page.locator("svg.chart-wide a.point")
     assert points.count() == 26
-    assert page.locator("svg.chart text.quadrant", has_text="인구밀도가 높은 신흥국형 도시").count() == 1
+    assert page.locator("svg.chart-wide text.quadrant", has_text="인구밀도가 높은 신흥국형 도시").count() == 1
     watched.check("06-typology-ko")
-    page.locator("svg.chart a.point[aria-label='싱가포르'] circle").click()
+    page.locator("svg.chart-wide a.point[aria-label='싱가포르'] circle").click()
     page.wait_for_url("**/page/city/singapore")
     assert page.locator("h1").inner_text() == "싱가포르"
     watched.check("07-singapore-ko")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from ascn_kg.web.language import lang_from_request
+from ascn_kg.request_language import lang_from_request
 
 # --- lang_from_request --------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XS
 
 from ascn_kg import iris
 from ascn_kg.build.convert import Quad
-from ascn_kg.namespaces import SD, ascn_namespace, prefixes
 from ascn_kg.build.tables import Tables
+from ascn_kg.namespaces import SD, ascn_namespace, prefixes
+from ascn_kg.store.dataset_counts import description_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DOWNLOADS = {
@@ -143,11 +144,17 @@ def dataset_description(quads: set[Quad], folder: Path, base: str, version: str)
         add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}")))
         add((dist, DCTERMS["format"], Literal(media)))
         add((dist, DCAT.byteSize, Literal((folder / name).stat().st_size, datatype=XSD.integer)))
-    described = iris.graph("void", base)  # the graph this description is loaded into, described too
+    described = URIRef(description_graph(base))  # the graph this description is loaded into, described too
     add((described, RDF.type, SD.Graph))
     add((described, RDF.type, PROV.Entity))
     for lang, title in (("en", "Dataset description (VoID and DCAT)"), ("ko", "데이터셋 기술 (VoID, DCAT)")):
         add((described, RDFS.label, Literal(title, lang=lang)))
         add((described, DCTERMS.title, Literal(title, lang=lang)))
     add((described, FOAF.primaryTopic, d))
+    add((described, DCTERMS.description, Literal(
+        "Served beside the data by the SPARQL endpoint; not part of the dumps, and not counted in "
+        "the dataset's triples.", lang="en")))
+    add((described, DCTERMS.description, Literal(
+        "SPARQL 엔드포인트가 데이터 곁에 제공하는 기술입니다. "
+        "덤프에 들어 있지 않으며 데이터셋의 트리플 수에 세지 않습니다.", lang="ko")))
     return void

@@ -32,12 +32,13 @@ from ascn_kg.build.reason import ReasoningResult, reason
 from ascn_kg.store.terms import to_oxigraph
 from ascn_kg.build.tables import Tables, load_tables
 from ascn_kg.build.validate import ShaclViolationError, ValidationResult, validate_graph
+from ascn_kg.store.dataset_counts import DESCRIPTION_GRAPH
 
 KEEP_OLD_BUILDS = 4  # servers not yet reloaded keep reading the build they opened
 ONTOLOGY_GRAPH = "ontology"
 INFERRED_GRAPH = "inferred"
 PROVENANCE_GRAPH = "provenance"
-VOID_GRAPH = "void"
+VOID_GRAPH = DESCRIPTION_GRAPH  # the description, loaded beside the data (not in the dumps)
 DUMPS = {
     "ascn.ttl": ox.RdfFormat.TURTLE,
     "ascn.jsonld": ox.RdfFormat.JSON_LD,

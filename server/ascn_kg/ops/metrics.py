@@ -150,7 +150,11 @@ class DatasetCollector(Collector):
             f"{PREFIX}_dataset_info", "The dataset version being served (value 1).",
             labels=["version"],
         )
-        triples = GaugeMetricFamily(f"{PREFIX}_dataset_triples", "Triples in the dataset.")
+        triples = GaugeMetricFamily(
+            f"{PREFIX}_dataset_triples",
+            "Triples in the dataset's named graphs, as in dist/ascn.nq (the description graph "
+            "graph/void, served beside the data, is not counted).",
+        )
         up = GaugeMetricFamily(f"{PREFIX}_store_up", "1 when the store answered this scrape.")
         store = self._get_store()
         try:

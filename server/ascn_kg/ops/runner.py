@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 
 from ascn_kg.config import Settings, load_settings
 from ascn_kg.ops.multiproc import ENV_VAR, prepare_multiprocess
+from ascn_kg.ops.ports import port_problem
 
 DEFAULT_APP = "ascn_kg:create_app()"
 EXIT_ENVIRONMENT = 2
@@ -48,13 +49,15 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def preflight(settings: Settings) -> str | None:
     """Why the server cannot start (a one-line message), or None if it can."""
-    if settings.backend_url:
-        return None
-    if not settings.store_dir.is_dir():
-        return f"no store at {settings.store_dir}: run `ascn-kg build` first"
-    # The master stays lean (its workers are forks of it): the store is opened to check it
-    # in a child process that exits, not here.
-    return _check_store_in_child(settings)
+    if not settings.backend_url:
+        if not settings.store_dir.is_dir():
+            return f"no store at {settings.store_dir}: run `ascn-kg build` first"
+        # The master stays lean (its workers are forks of it): the store is opened to check it
+        # in a child process that exits, not here.
+        problem = _check_store_in_child(settings)
+        if problem:
+            return problem
+    return port_problem(settings.host, settings.port)
 
 
 def _check_store_in_child(settings: Settings) -> str | None:

@@ -18,6 +18,7 @@ from ascn_kg.config import Settings
 from ascn_kg.ops.app_state import settings as app_settings
 from ascn_kg.ops.app_state import store
 from ascn_kg.ops.bookkeeping import REQUEST_START
+from ascn_kg.request_language import lang_from_request
 from ascn_kg.sparql import answer as answering
 from ascn_kg.sparql.answer import (
     TRUNCATED_HEADER,
@@ -121,13 +122,17 @@ def describe(params: dict[str, list[str]], settings: Settings) -> Response:
 
 
 def error_response(error: Exception, query: str | None) -> Response:
-    """The one mapping from an error to a response (plain text, or HTML for browsers)."""
-    status, message = status_and_message(error)
+    """The one mapping from an error to a response (plain text, or HTML for browsers).
+
+    A malformed or refused query is explained in plain words in the request's language,
+    with its line, column and a caret.
+    """
+    status, message, problem = status_and_message(error, query, lang_from_request())
     if status >= 500:
         current_app.logger.warning("sparql %s: %s", status, message)
     wants = neg.choose(request.headers.get("Accept"), ("text/plain", "text/html"))
     if wants == "text/html":
-        return Response(render_error(message, query), status=status, mimetype="text/html")
+        return Response(render_error(message, query, problem), status=status, mimetype="text/html")
     headers = {"Retry-After": "1"} if status == 503 else {}
     return Response(message + "\n", status=status, mimetype="text/plain", headers=headers)
 

@@ -1,8 +1,13 @@
-"""The one table from an error to its HTTP status and client message."""
+"""The one table from an error to its HTTP status and client message.
+
+A malformed or refused query is explained in plain words in the request's language, with its
+line, column and a caret (:mod:`ascn_kg.sparql.query_errors`).
+"""
 
 from __future__ import annotations
 
 from ascn_kg.errors import Refusal
+from ascn_kg.sparql.query_errors import QueryProblem, explain
 from ascn_kg.store.protocol import (
     BackendUnavailable,
     QueryFailed,
@@ -11,6 +16,7 @@ from ascn_kg.store.protocol import (
     StoreBusy,
     StoreMissing,
 )
+from ascn_kg.store.safety import QueryRefused
 
 # Messages are the errors' own, written for clients.
 ERROR_STATUS: dict[type[Exception], int] = {
@@ -23,21 +29,16 @@ ERROR_STATUS: dict[type[Exception], int] = {
 }
 
 
-def status_and_message(error: Exception) -> tuple[int, str]:
-    """The HTTP status and the client's message for a refusal or a store error."""
-    if isinstance(error, Refusal):
-        return error.status, error.message
-    status = next((s for k, s in ERROR_STATUS.items() if isinstance(error, k)), 500)
-    message = str(error)
-    if isinstance(error, QuerySyntaxError):
-        message = f"malformed query: {shorten(message)}"
-    return status, message
-
-
-def shorten(message: str, limit: int = 300) -> str:
-    """A parser message on one line, cut after ``limit`` characters."""
-    flat = " ".join(message.split())
-    return flat if len(flat) <= limit else flat[:limit].rstrip() + " …"
+def status_and_message(
+    error: Exception, query: str | None = None, lang: str = "en"
+) -> tuple[int, str, QueryProblem | None]:
+    """The HTTP status, the client's message and, for a malformed or refused query, its explanation."""
+    status = error.status if isinstance(error, Refusal) else next(
+        (s for k, s in ERROR_STATUS.items() if isinstance(error, k)), 500)
+    if isinstance(error, QueryRefused | QuerySyntaxError):
+        problem = explain(error, query, lang)
+        return status, problem.text(), problem
+    return status, error.message if isinstance(error, Refusal) else str(error), None
 
 
 def classify(error: Exception) -> tuple[str, int | None, str | None]:

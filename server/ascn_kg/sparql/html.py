@@ -59,12 +59,12 @@ def render_results(checked: CheckedQuery, outcome: QueryOutcome) -> str:
                            formats=FORMAT_CHOICES, **context)
 
 
-def render_form(query: str = "", error: str | None = None) -> str:
-    """The query form, with a query and an error message when there is one."""
+def render_form(query: str = "", error: str | None = None, problem: Any = None) -> str:
+    """The query form, with a query and an error message (or an explained query problem)."""
     return render_template("sparql_form.html", action=url_for("sparql.endpoint"),
-                           query=query, error=error, formats=FORMAT_CHOICES)
+                           query=query, error=error, problem=problem, formats=FORMAT_CHOICES)
 
 
-def render_error(message: str, query: str | None) -> str:
-    """An error page for browsers: the form again, with the message."""
-    return render_form(query or "", message)
+def render_error(message: str, query: str | None, problem: Any = None) -> str:
+    """An error page for browsers: the form again, with the message (explained if it can be)."""
+    return render_form(query or "", message, problem)

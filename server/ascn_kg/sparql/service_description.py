@@ -8,6 +8,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, VOID
 
 from ascn_kg.config import Settings
 from ascn_kg.namespaces import SD, prefixes
+from ascn_kg.store.dataset_counts import dataset_counts
 from ascn_kg.store.protocol import Store
 
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -15,7 +16,6 @@ RESULT_FORMATS = (
     "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
     "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads",
 )
-GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"
 
 
 def void_iri(settings: Settings) -> URIRef:
@@ -50,11 +50,25 @@ def build(store: Store, settings: Settings) -> Graph:
                Literal("the union of all named graphs", lang="en")))
     if store.version():
         graph.add((dataset, DCTERMS.identifier, Literal(store.version())))
-    for row in store.select(GRAPHS_QUERY):
-        named = BNode()
+    counts = dataset_counts(store, settings.base_iri)
+    graph.add((dataset, VOID.triples, Literal(counts.triples)))
+    graph.add((dataset, DCTERMS.description, Literal(
+        f"{counts.triples} triples in {counts.graphs} named graphs, as in the dumps; the named graph "
+        f"{counts.description_graph} holds this dataset's own description (VoID and DCAT, "
+        f"{counts.description_triples} triples), served beside the data and counted apart.", lang="en")))
+    described = [(counts.description_graph, counts.description_triples)] if counts.description_triples else []
+    for name, triples in [*counts.per_graph, *described]:
+        named, contents = BNode(), BNode()
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
-        graph.add((named, SD.name, row["g"]))
+        graph.add((named, SD.name, URIRef(name)))
+        graph.add((named, SD.graph, contents))
+        graph.add((contents, RDF.type, SD.Graph))
+        graph.add((contents, VOID.triples, Literal(triples)))
+        if name == counts.description_graph:
+            graph.add((contents, DCTERMS.description, Literal(
+                "the dataset's own description (VoID and DCAT): not part of the dumps, not counted in "
+                "the dataset's triples", lang="en")))
     return graph
 
 

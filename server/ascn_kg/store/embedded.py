@@ -24,10 +24,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from ascn_kg.store.binding import bind_values
+from ascn_kg.store.dataset_counts import dataset_counts
 from ascn_kg.store.evaluate import evaluate_safely
 from ascn_kg.store.pool import QueryPool
 from ascn_kg.store.protocol import (
-    COUNT_QUERY,
     QueryOutcome,
     QueryRequest,
     QuerySyntaxError,
@@ -95,7 +95,7 @@ class EmbeddedStore:
         return graph
 
     def triple_count(self) -> int:
-        return int(self.select(COUNT_QUERY)[0]["n"])
+        return dataset_counts(self, self._settings.base_iri).triples
 
     def execute(self, request: QueryRequest) -> QueryOutcome:
         """Evaluate a public query: in the killable pool, or in-process once proven cheap."""

@@ -20,8 +20,8 @@ from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from ascn_kg.store.binding import bind_values
+from ascn_kg.store.dataset_counts import dataset_counts
 from ascn_kg.store.protocol import (
-    COUNT_QUERY,
     JSON_RESULTS,
     N_TRIPLES,
     BackendUnavailable,
@@ -48,6 +48,7 @@ class RemoteStore:
         self._url = str(settings.backend_url)
         self._timeout = settings.query_timeout
         self._version = read_version(settings.dist_dir)
+        self._base_iri = settings.base_iri
 
     def version(self) -> str:
         return self._version
@@ -98,7 +99,7 @@ class RemoteStore:
         return Graph().parse(data=body.decode("utf-8"), format="nt")
 
     def triple_count(self) -> int:
-        return int(self.select(COUNT_QUERY)[0]["n"])
+        return dataset_counts(self, self._base_iri).triples
 
     def execute(self, request: QueryRequest) -> QueryOutcome:
         form = request.query.form

@@ -60,7 +60,21 @@ def _without_silent(text: str) -> str:
 
 
 class QueryRefused(Refusal):
-    """A query refused before evaluation; ``status`` is the HTTP status to answer with."""
+    """A query refused before evaluation; ``status`` is the HTTP status to answer with.
+
+    ``offset`` is where in the query the scan stopped (None when the whole query is at
+    fault); ``message`` then ends with ``(at line:column)`` and ``plain`` is without it.
+    """
+
+    def __init__(
+        self, message: str, status: int = 400, reason: str = "other", offset: int | None = None,
+        text: str = "",
+    ) -> None:
+        self.plain = message
+        self.offset = offset
+        self.text = text
+        super().__init__(f"{message} (at {position(text, offset)})" if offset is not None else message,
+                         status, reason)
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,7 @@ def check(text: str, limits: Limits) -> CheckedQuery:
     """Return the checked query or raise :class:`QueryRefused` (status and message)."""
     verdict = _verdict(text, limits)
     if isinstance(verdict, QueryRefused):
-        raise QueryRefused(verdict.message, verdict.status, verdict.reason)
+        raise QueryRefused(verdict.plain, verdict.status, verdict.reason, verdict.offset, verdict.text)
     return verdict
 
 
@@ -156,6 +170,14 @@ def where_group(text: str) -> int:
     raise ValueError("no WHERE clause found in the query")
 
 
+def tokens(text: str) -> list[tuple[str, str, int]]:
+    """The scan's tokens of ``text``: (kind, text, offset), whitespace and comments included.
+
+    The explanation of parser errors reads the query with the same tokenizer as the gate.
+    """
+    return [(m.lastgroup or "", m.group(), m.start()) for m in _TOKEN.finditer(text)]
+
+
 def position(text: str, offset: int) -> str:
     """``line:column`` (1-based) of a character offset."""
     line = text.count("\n", 0, offset) + 1
@@ -178,7 +200,7 @@ class _Scan:
         self.volatile = False
 
     def refuse(self, message: str, offset: int, reason: str = "other") -> None:
-        raise QueryRefused(f"{message} (at {position(self.text, offset)})", 400, reason)
+        raise QueryRefused(message, 400, reason, offset, self.text)
 
     def run(self) -> None:
         tokens = _TOKEN.finditer(self.text)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 from rdflib import Literal, URIRef
 
 from ascn_kg import labels
+from ascn_kg.store.dataset_counts import dataset_counts
 from ascn_kg.web.kit import Labeller, base_iri, cached, fmt, href, link, number, page, select, store, t
 
 bp = Blueprint("browse", __name__)
@@ -54,9 +55,9 @@ def home_stats() -> dict[str, int]:
         for key, pattern in COUNTS.items():
             rows = select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {pattern} }}")
             stats[key] = int(rows[0]["n"]) if rows else 0
-        stats["triples"] = store().triple_count()
-        rows = select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        stats["graphs"] = int(rows[0]["n"]) if rows else 0
+        counts = dataset_counts(store(), base_iri())
+        stats["triples"], stats["graphs"] = counts.triples, counts.graphs
+        stats["description_triples"] = counts.description_triples
         return stats
 
     return cached("home-stats", compute)
@@ -69,7 +70,7 @@ def home_context(lang: str) -> dict[str, Any]:
                              ("projects", "/projects"), ("focus_areas", "/projects"),
                              ("organisations", "/governance"), ("events", "/timeline"), ("notes", None))]
     return {"title": t("tagline"), "counts": counts, "triples": stats["triples"], "graphs": stats["graphs"],
-            "version": store().version()}
+            "description_triples": stats["description_triples"], "version": store().version()}
 
 
 @bp.get("/")

@@ -5,18 +5,34 @@ density of each pilot city (``ascn:populationDensityPerKm2``), the GDP per capit
 state it lies in (``ascn:gdpPerCapitaUSD``), its inferred typology class (graph/inferred),
 and the two thresholds (``ascn:Threshold``). Each point is a link to the city's page.
 ``/typology`` is the page (chart and table), ``/typology.svg`` the chart alone.
+
+The page carries two drawings, one wide and one 340 units wide for phones (CSS shows one),
+each with its labels placed by :mod:`ascn_kg.chart_labels`: no two texts overlap, crowded
+points get leader lines, and quadrant titles wrap by words to fit their quadrant.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, render_template
 from rdflib import URIRef
 
 from ascn_kg.ops.headers import conditional, etag_for
-from ascn_kg.web.kit import Labeller, base_iri, fmt, link, number, page, page_lang, select, t
+from ascn_kg.web.chart_labels import (
+    FONT_FAMILY,
+    Box,
+    Label,
+    Segment,
+    around_point,
+    block_box,
+    fixed_places,
+    place,
+    wrap_words,
+)
+from ascn_kg.web.kit import Labeller, base_iri, cached, fmt, link, number, page, page_lang, select, t
 
 bp = Blueprint("charts", __name__)
 
@@ -90,37 +106,150 @@ def chart_data(lang: str) -> dict[str, Any]:
             "x_cut": x_cut, "y_cut": y_cut, "label": label, "ns": ns}
 
 
-def svg_context(lang: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Layout:
+    """The geometry of one rendering of the chart: the wide one, and one for phones."""
+
+    name: str
+    w: int
+    h: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    radius: float
+    label: float  # font sizes
+    tick: float
+    quadrant: float
+    axis: float
+    name_width: float  # a longer city name wraps (by words) onto a second line
+
+
+WIDE = Layout("wide", W, H, LEFT, RIGHT, TOP, BOTTOM, 7, 11, 12, 13, 13, 200)
+# 340 px is the figure's width in a 390 px wide window: drawn at its own size, text stays legible.
+NARROW = Layout("narrow", 340, 780, 64, 10, 16, 58, 5.5, 10, 9.5, 10.5, 11, 80)
+
+
+def tick_labels(ticks: list[tuple[float, str, bool]], scale: LogScale, size: float, horizontal: bool,
+                at: float, width: float) -> list[tuple[float, str, bool, str]]:
+    """(position, text, major, anchor) of the ticks whose labels fit: every major one, minor ones
+    only where there is room; a label that would leave the drawing is aligned to its tick's side."""
+    def placed(value: float, text: str) -> tuple[Box, str]:
+        position = scale(value)
+        if not horizontal:
+            return block_box(at, position + size * 0.35, [text], size, anchor="end"), "end"
+        box = block_box(position, at, [text], size, anchor="middle")
+        anchor = "end" if box.x1 > width - 1 else "start" if box.x0 < 1 else "middle"
+        return block_box(position, at, [text], size, anchor=anchor), anchor
+
+    kept: list[tuple[float, str, bool, str]] = []
+    boxes: list[Box] = []
+    for value, text, major in sorted(ticks, key=lambda tick: not tick[2]):  # majors first
+        box, anchor = placed(value, text)
+        if major or not any(box.overlaps(other, 6) for other in boxes):
+            kept.append((scale(value), text, major, anchor))
+            boxes.append(box)
+    return sorted(kept)
+
+
+def region(plot: Box, xc: float | None, yc: float | None, dense: bool, developed: bool) -> Box:
+    """The part of the plot a typology class covers (its quadrant)."""
+    x_mid = plot.x0 + (plot.x1 - plot.x0) / 2 if xc is None else xc
+    y_mid = plot.y0 + (plot.y1 - plot.y0) / 2 if yc is None else yc
+    return Box(x_mid if developed else plot.x0, plot.y0 if dense else y_mid,
+               plot.x1 if developed else x_mid, y_mid if dense else plot.y1)
+
+
+def quadrant_label(key: str, text: str, area: Box, dense: bool, developed: bool, size: float) -> Label:
+    """A quadrant title, wrapped by words to its quadrant, placed in one of its corners
+    (the outer one first)."""
+    inner = Box(area.x0 + 5, area.y0 + 5, area.x1 - 5, area.y1 - 5)
+    label = Label(key, wrap_words(text, size, inner.x1 - inner.x0, bold=True), size, [], bold=True)
+    w, h = label.size_box()
+    corners = [(inner.x1 - w if right else inner.x0, inner.y0 if upper else inner.y1 - h)
+               for upper in (dense, not dense) for right in (developed, not developed)]
+    label.candidates = fixed_places(label, [(x0, y0, i * 2.0) for i, (x0, y0) in enumerate(corners)], inner)
+    return label
+
+
+def threshold_labels(plot: Box, xc: float | None, yc: float | None, x_text: str, y_text: str,
+                     size: float) -> list[Label]:
+    """The thresholds' values, beside their lines: GDP low on its line, density at its left."""
+    out = []
+    if xc is not None:
+        label = Label("threshold-x", [x_text], size, [])
+        w, h = label.size_box()
+        steps = int((plot.y1 - plot.y0 - h - 8) // 8)
+        starts = [(x0, plot.y1 - 4 - h - 8 * i, i * 0.5 + side) for i in range(steps + 1)
+                  for x0, side in ((xc + 4, 0.0), (xc - 4 - w, 1.0))]
+        label.candidates = fixed_places(label, starts, plot)
+        out.append(label)
+    if yc is not None:
+        label = Label("threshold-y", [y_text], size, [])
+        w, h = label.size_box()
+        steps = int((plot.x1 - plot.x0 - w - 8) // 10)
+        starts = [(plot.x0 + 4 + 10 * i, y0, i * 0.5 + side) for i in range(steps + 1)
+                  for y0, side in ((yc - 3 - h, 0.0), (yc + 3, 1.0))]
+        label.candidates = fixed_places(label, starts, plot)
+        out.append(label)
+    return out
+
+
+def svg_context(lang: str, layout: Layout = WIDE) -> dict[str, Any]:
+    """Everything the SVG template draws, with every label placed (computed once per dataset
+    version, language and layout)."""
+    return cached(f"typology-svg-{lang}-{layout.name}", lambda: layout_chart(lang, layout))
+
+
+def layout_chart(lang: str, layout: Layout) -> dict[str, Any]:
     data = chart_data(lang)
     cities, label = data["cities"], data["label"]
     xs = [float(c["gdp"]) for c in cities] + ([float(data["x_cut"])] if data["x_cut"] else [])
     ys = [float(c["density"]) for c in cities] + ([float(data["y_cut"])] if data["y_cut"] else [])
-    x, y = LogScale(xs, LEFT, W - RIGHT), LogScale(ys, H - BOTTOM, TOP)
-    points = []
+    plot = Box(layout.left, layout.top, layout.w - layout.right, layout.h - layout.bottom)
+    x, y = LogScale(xs, plot.x0, plot.x1), LogScale(ys, plot.y1, plot.y0)
+    xc = x(float(data["x_cut"])) if data["x_cut"] else None
+    yc = y(float(data["y_cut"])) if data["y_cut"] else None
+    x_cut = fmt(data["x_cut"]) if data["x_cut"] else ""
+    y_cut = fmt(data["y_cut"]) if data["y_cut"] else ""
+    lines: list[Segment] = []
+    if xc is not None:
+        lines.append(((xc, plot.y0), (xc, plot.y1)))
+    if yc is not None:
+        lines.append(((plot.x0, yc), (plot.x1, yc)))
+    dots, labels, points = [], [], []
     for c in cities:
         colour = QUADRANTS.get(c["class"] or "", (None, None, "#555555"))[2]
         name = c["city"]["text"]
         px, py = x(float(c["gdp"])), y(float(c["density"]))
+        dots.append((px, py, layout.radius))
+        city = Label(c["city"]["iri"], wrap_words(name, layout.label, layout.name_width), layout.label, [],
+                     point=(px, py, layout.radius))
+        city.candidates = around_point(city, plot)
+        labels.append(city)
         points.append({
-            "x": px, "y": py, "href": c["city"]["href"], "name": name, "colour": colour,
+            "x": px, "y": py, "href": c["city"]["href"], "name": name, "colour": colour, "label": city,
             "title": f"{name} ({c['state']['text']}): {t('density')} {fmt(c['density'])}, {t('gdp')} {fmt(c['gdp'])}",
-            "anchor": "end" if px > W - RIGHT - 120 else "start", "lx": px - 9 if px > W - RIGHT - 120 else px + 9,
         })
-    xc = x(float(data["x_cut"])) if data["x_cut"] else None
-    yc = y(float(data["y_cut"])) if data["y_cut"] else None
     quadrants = []
     for name, (dense, developed, colour) in QUADRANTS.items():
-        quadrants.append({
-            "text": label(data["ns"] + name), "colour": colour,
-            "x": (W - RIGHT - 8) if developed else LEFT + 8, "anchor": "end" if developed else "start",
-            "y": TOP + 18 if dense else H - BOTTOM - 10,
-        })
+        text = label(data["ns"] + name)
+        title = quadrant_label(name, text, region(plot, xc, yc, dense, developed), dense, developed,
+                               layout.quadrant)
+        labels.append(title)
+        quadrants.append({"text": text, "colour": colour, "label": title})
+    thresholds = threshold_labels(plot, xc, yc, f"{x_cut} USD", f"{y_cut} /km²", layout.tick)
+    x_tick_baseline = plot.y1 + layout.tick * 1.75  # below the corner's lowest density label
+    place([*labels, *thresholds], dots, lines)
+    placed = {lab.key: lab for lab in thresholds}
     return {
-        "w": W, "h": H, "left": LEFT, "right": W - RIGHT, "top": TOP, "bottom": H - BOTTOM,
-        "points": points, "quadrants": quadrants, "xc": xc, "yc": yc,
-        "x_cut": fmt(data["x_cut"]) if data["x_cut"] else "", "y_cut": fmt(data["y_cut"]) if data["y_cut"] else "",
-        "xticks": [(x(v), text, major) for v, text, major in x.ticks()],
-        "yticks": [(y(v), text, major) for v, text, major in y.ticks()],
+        "layout": layout.name, "w": layout.w, "h": layout.h, "left": plot.x0, "right": plot.x1, "top": plot.y0,
+        "bottom": plot.y1, "radius": layout.radius, "font": FONT_FAMILY, "sizes": layout,
+        "points": points, "quadrants": quadrants, "xc": xc, "yc": yc, "x_cut": x_cut, "y_cut": y_cut,
+        "x_label": placed.get("threshold-x"), "y_label": placed.get("threshold-y"),
+        "x_tick_baseline": x_tick_baseline,
+        "xticks": tick_labels(x.ticks(), x, layout.tick, True, x_tick_baseline, layout.w),
+        "yticks": tick_labels(y.ticks(), y, layout.tick, False, plot.x0 - 6, layout.w),
         "x_title": t("gdp") + " — log", "y_title": t("density") + " — log",
         "chart_title": t("typology"),
     }
@@ -130,7 +259,7 @@ def typology_context(lang: str) -> dict[str, Any]:
     data = chart_data(lang)
     rows = [{**c, "density_text": fmt(c["density"]), "gdp_text": fmt(c["gdp"]),
              "class_text": data["label"](data["ns"] + c["class"]) if c["class"] else "—"} for c in data["cities"]]
-    return {"title": t("typology"), "svg": svg_context(lang), "rows": rows,
+    return {"title": t("typology"), "svgs": [svg_context(lang, WIDE), svg_context(lang, NARROW)], "rows": rows,
             "x_cut": fmt(data["x_cut"]) if data["x_cut"] else "—",
             "y_cut": fmt(data["y_cut"]) if data["y_cut"] else "—", "count": len(rows)}
 
@@ -145,7 +274,7 @@ def typology_svg() -> Response:
     lang = page_lang()
 
     def build() -> Response:
-        body = render_template("typology_chart.svg", standalone=True, **svg_context(lang))
+        body = render_template("typology_chart.svg", standalone=True, s=svg_context(lang))
         return Response(body, mimetype="image/svg+xml")
 
     return conditional(etag_for("typology.svg", lang), build, vary=("Accept-Language", "Cookie"))

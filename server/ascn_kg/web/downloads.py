@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, redirect, request, send_file
 
+from ascn_kg.store.dataset_counts import dataset_counts
 from ascn_kg.web.kit import not_found_page, page_lang, render, settings, store, t
 
 bp = Blueprint("downloads", __name__)
@@ -63,7 +64,8 @@ def index() -> Response:
         path = path_of(name)
         files.append({"name": name, "media": media, "text": ko if lang == "ko" else en,
                       "size": path.stat().st_size if path else None})
-    return render("downloads.html", title=t("downloads"), files=files, version=store().version())
+    counts = dataset_counts(store(), settings().base_iri)
+    return render("downloads.html", title=t("downloads"), files=files, version=store().version(), counts=counts)
 
 
 @bp.get("/download")

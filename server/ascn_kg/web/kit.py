@@ -21,8 +21,8 @@ from ascn_kg.config import Settings
 from ascn_kg.namespaces import prologue
 from ascn_kg.ops import app_state
 from ascn_kg.ops.headers import conditional, etag_for
+from ascn_kg.request_language import lang_from_request
 from ascn_kg.store.protocol import Store
-from ascn_kg.web.language import lang_from_request
 from ascn_kg.web.text import TERM_LABELS, TEXT
 
 CACHE_KEY = "ascn_pages_cache"

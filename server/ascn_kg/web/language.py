@@ -1,8 +1,8 @@
-"""The interface language of a request, and ``/lang/<code>`` to choose it.
+"""Choosing the interface language: ``/lang/<code>``, and ``Vary`` where the language was used.
 
-:func:`lang_from_request`: ``?lang=``, then the ``lang`` cookie, then Accept-Language,
-then English (the languages are those of :mod:`ascn_kg.labels`). ``GET /lang/<code>?next=/path``
-stores the choice in a cookie; responses that depended on the language vary on it.
+``GET /lang/<code>?next=/path`` stores the choice in a cookie, which
+:func:`ascn_kg.request_language.lang_from_request` reads; responses that depended on the
+language vary on it.
 """
 
 from __future__ import annotations
@@ -11,25 +11,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, g, redirect, request
 
-from ascn_kg.labels import LANGUAGES, supported
+from ascn_kg.labels import LANGUAGES
+from ascn_kg.request_language import COOKIE, USED
 
-DEFAULT_LANG = "en"
-COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
-_USED = "ascn_lang_used"
-
-
-def lang_from_request() -> str:
-    """The language of this request: ``?lang=``, cookie, Accept-Language, else English.
-
-    Marks the request so the response gets ``Vary: Accept-Language, Cookie``.
-    """
-    g.setdefault(_USED, True)
-    chosen = supported(request.args.get("lang")) or supported(request.cookies.get(COOKIE))
-    if chosen:
-        return chosen
-    best = request.accept_languages.best_match(LANGUAGES)
-    return supported(best) or DEFAULT_LANG
 
 
 def safe_next(target: str | None) -> str:
@@ -67,7 +52,7 @@ def set_language(code: str) -> Response:
 
 
 def _vary_on_language(response: Response) -> Response:
-    if g.get(_USED):
+    if g.get(USED):
         response.vary.update(("Accept-Language", "Cookie"))
     return response
 

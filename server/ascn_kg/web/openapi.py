@@ -129,10 +129,24 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                        _param("limit", description="Most results.", type="integer", minimum=1)],
         "responses": _answers("Matches, best first.", {"application/json": {"schema": {}}}),
     }},
-    "/query": {"get": {
-        "summary": "The query page (catalogue and editor)", "tags": ["sparql"],
-        "parameters": [_param("query"), _param("run")],
-        "responses": _answers("The page.", {"text/html": {"schema": {"type": "string"}}}),
+    "/query": {
+        "get": {
+            "summary": "The query page (catalogue and editor)", "tags": ["sparql"],
+            "parameters": [_param("query"), _param("run"), _param("name", description="A catalogue query.")],
+            "responses": _answers("The page.", {"text/html": {"schema": {"type": "string"}}}),
+        },
+        "post": {
+            "summary": "The query page for a query too long for a URL", "tags": ["sparql"],
+            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "properties": {"query": {"type": "string"}, "run": {"type": "string"}}}}}},
+            "responses": _answers("The page.", {"text/html": {"schema": {"type": "string"}}}),
+        },
+    },
+    "/api/vocabulary": {"get": {
+        "summary": "Prefixes, classes and properties for query completion (JSON)", "tags": ["sparql"],
+        "parameters": [LANG_PARAM],
+        "responses": _answers("Prefixes and terms with labels.", {"application/json": {"schema": {
+            "type": "object"}}}),
     }},
     "/openapi.json": {"get": {"summary": "This description", "tags": ["operations"],
                               "responses": {"200": {"description": "OpenAPI 3.1 JSON.",

@@ -51,7 +51,10 @@ def rebased(text: str) -> str:
 
 
 def chosen_entry(entries: list[Any]) -> Any:
-    name = request.args.get("name", "")
+    """The catalogue entry named by ``name``; the first one when the page opens without a query."""
+    name = request.values.get("name", "")
+    if not name and "query" not in request.values:
+        return entries[0] if entries else None
     return next((e for e in entries if e.name == name), None)
 
 
@@ -60,7 +63,14 @@ def entry_view(entry: Any, lang: str) -> dict[str, Any]:
             "question": entry.question_ko if lang == "ko" else entry.question_en,
             "reproduces": entry.reproduces, "href": f"{root()}/query?{urlencode({'name': entry.name, 'run': '1'})}",
             "params": [{"name": p.name, "description": p.description, "default": p.default,
-                        "value": request.args.get(p.name, p.default)} for p in entry.params]}
+                        "value": request.values.get(p.name, p.default)} for p in entry.params]}
+
+
+def editor_strings() -> dict[str, str]:
+    """The words the editor script shows, in the page language."""
+    keys = {"previous": "previous", "next": "next", "page_of": "page_of", "rows_per_page": "rows_per_page",
+            "all": "all_rows", "sort": "sort_column", "pages": "result_pages"}
+    return {name: t(key) for name, key in keys.items()}
 
 
 def run(text: str) -> dict[str, Any]:
@@ -74,7 +84,8 @@ def run(text: str) -> dict[str, Any]:
     except (QueryRefused, StoreError) as error:
         outcome_name, _, reason = classify(error)
         record(started, text, outcome_name, None, reason, error=error)
-        return {"error": status_and_message(error)[1]}
+        _, message, problem = status_and_message(error, text, page_lang())
+        return {"problem": problem} if problem is not None else {"error": message}
     record(started, text, "ok", outcome.rows, cached=was_cached, truncated=outcome.truncated)
     return tabulate(checked.form, outcome)
 
@@ -112,31 +123,36 @@ def cell(term: dict[str, Any] | None, label: Labeller) -> dict[str, Any]:
     return {"text": value, "href": None, "note": note, "iri": "", "lang": term.get("xml:lang")}
 
 
-def downloads(text: str, form: str | None) -> list[tuple[str, str]]:
+def downloads(text: str, form: str | None) -> list[tuple[str, str, str]]:
+    """(format name, link to /sparql answering in it, file name) for the query's form."""
     names = GRAPH_DOWNLOADS if form in {"CONSTRUCT", "DESCRIBE"} else RESULT_DOWNLOADS
     if form == "ASK":
         names = ("json", "xml")
-    return [(name, f"{root()}/sparql?{urlencode({'query': text, 'format': name})}") for name in names]
+    extensions = {"rdfxml": "rdf"}
+    return [(name, f"{root()}/sparql?{urlencode({'query': text, 'format': name})}",
+             f"ascn-kg-results.{extensions.get(name, name)}") for name in names]
 
 
-@bp.get("/query")
+@bp.route("/query", methods=["GET", "POST"])
 def query_page() -> Response:
+    """The page: GET for links and the form, POST for queries too long for a URL."""
     lang = page_lang()
     entries, problem = catalogue()
     entry = chosen_entry(entries)
-    text, error = request.args.get("query", ""), None
+    text, error = request.values.get("query", ""), None
     if not text and entry is not None:
-        params = {p.name: request.args.get(p.name, p.default) for p in entry.params}
+        params = {p.name: request.values.get(p.name, p.default) for p in entry.params}
         try:
             text = rebased(render_query(entry, params))
         except ValueError as problem_:
             error = str(problem_)
-    result = run(text) if text.strip() and request.args.get("run") and error is None else None
-    status = 400 if result is not None and "error" in result else 200
+    result = run(text) if text.strip() and request.values.get("run") and error is None else None
+    status = 400 if result is not None and ("error" in result or "problem" in result) else 200
     context = {
         "title": (entry.title if entry else t("query")), "query": text, "problem": problem, "error": error,
         "entries": [entry_view(e, lang) for e in entries], "entry": entry_view(entry, lang) if entry else None,
         "result": result, "downloads": downloads(text, (result or {}).get("form")) if text.strip() else [],
+        "strings": editor_strings(), "shown_rows": SHOWN_ROWS,
     }
     return render("query.html", status=status, **context)
 

@@ -28,10 +28,11 @@ from ascn_kg.web import (
     permalinks,
     query_page,
     search,
+    vocabulary,
 )
 from ascn_kg.web.kit import href, page_lang, render, root, t
 
-PAGE_MODULES = (entity, browse, search, charts, query_page, downloads, ontology_doc)
+PAGE_MODULES = (entity, browse, search, charts, query_page, downloads, ontology_doc, vocabulary)
 BLUEPRINTS = frozenset(module.bp.name for module in PAGE_MODULES)
 
 

@@ -109,7 +109,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "definition": ("Definition", "정의"),
     "diagram": ("Diagram", "도표"),
     "in_graph": ("Named graph", "이름 있는 그래프"),
-    "n_graphs": ("{n} named graphs", "이름 있는 그래프 {n} 개"),
     "graph_triples": ("Triples in this graph", "이 그래프의 트리플"),
     "label_en": ("English", "영어"),
     "label_ko": ("Korean", "한국어"),
@@ -117,9 +116,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "core_elements": ("Core elements of the network", "네트워크의 핵심요소"),
     "entry_points": ("Start here", "시작하기"),
     "holds": ("What the dataset holds", "데이터셋 구성"),
-    "triples": ("triples", "트리플"),
     "version": ("Version", "버전"),
     "no_js": ("Works without JavaScript.", "자바스크립트 없이도 작동합니다."),
+    "dataset_size": ("{triples} triples in {graphs} named graphs, as in the dumps",
+                     "이름 있는 그래프 {graphs} 개에 트리플 {triples} 개 (덤프와 같음)"),
+    "description_apart": ("The SPARQL endpoint also serves the dataset's own description (VoID and DCAT) "
+                          "in graph/void: {n} triples more, which are not in the dumps and not counted above.",
+                          "SPARQL 엔드포인트는 데이터셋 자체의 기술(VoID, DCAT)도 graph/void에 제공합니다. "
+                          "트리플 {n} 개가 더 있으며, 덤프에 들어 있지 않고 위의 수에도 세지 않았습니다."),
+    "sparql_query": ("SPARQL query", "SPARQL 질의"),
+    "run_hint": ("Ctrl+Enter runs the query; Ctrl+Space completes prefixes, classes and properties.",
+                 "Ctrl+Enter로 실행하고 Ctrl+Space로 접두어, 클래스, 속성을 완성합니다."),
+    "permalink": ("Permalink", "고정 링크"),
+    "sort_column": ("Sort by this column", "이 열로 정렬"),
+    "page_of": ("Page {page} of {pages}", "{pages}쪽 중 {page}쪽"),
+    "rows_per_page": ("Rows per page", "쪽당 행 수"),
+    "all_rows": ("all", "전체"),
+    "result_pages": ("Result pages", "결과 쪽"),
+    "shown_first": ("the first {n} are shown; the downloads hold all",
+                    "처음 {n}행만 보입니다. 내려받으면 전부 있습니다"),
 }
 
 # Labels of reused vocabulary terms the ontology declares without one: IRI → (en, ko).
