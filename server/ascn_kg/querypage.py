@@ -64,14 +64,15 @@ def entry_view(entry: Any, lang: str) -> dict[str, Any]:
 def run(text: str) -> dict[str, Any]:
     """Check and run a query; the outcome as table rows, or an error message."""
     from .safety import Limits, QueryRefused, check
-    from .sparql import classify, record, run_cached, shorten
+    from .sparql import classify, query_base, record, run_cached, shorten
     from .store import JSON_RESULTS, N_TRIPLES, QueryRequest, QuerySyntaxError, StoreError
 
     started = time.perf_counter()
     try:
         checked = check(text, Limits.from_settings(settings()))
         media = JSON_RESULTS if checked.form in {"SELECT", "ASK"} else N_TRIPLES
-        job = QueryRequest(checked, media, max_rows=settings().max_result_rows)
+        job = QueryRequest(checked, media, max_rows=settings().max_result_rows,
+                           base_iri=query_base(checked, request.environ, settings()))
         outcome, was_cached = run_cached(store(), job)
     except (QueryRefused, StoreError) as error:
         outcome_name, _, reason = classify(error)

@@ -24,7 +24,7 @@ from .config import Settings
 from .headers import etag_for
 from .safety import UPDATE_MESSAGE, CheckedQuery, Limits, QueryRefused, check
 from .sparql_html import render_error, render_form, render_results
-from .sparql_request import ProtocolError, graph_iris, read_params
+from .sparql_request import ProtocolError, graph_iris, read_params, request_iri
 from .sparql_sd import service_description
 from .store import (
     JSON_RESULTS,
@@ -212,9 +212,13 @@ class Plan:
 
 
 def plan_query(
-    query: str, params: dict[str, list[str]], accept: str | None, settings: Settings, app: Any = None
+    query: str, params: dict[str, list[str]], accept: str | None, settings: Settings, app: Any = None,
+    environ: dict[str, Any] | None = None,
 ) -> Plan:
-    """Check the query, negotiate the format and make the store's job (no evaluation yet)."""
+    """Check the query, negotiate the format and make the store's job (no evaluation yet).
+
+    A query with relative IRIs gets the request's IRI (from ``environ``) as its base.
+    """
     checked = check(query, Limits.from_settings(settings))
     media_type = negotiate(params, offered_formats(checked.form), accept)
     store = require_store(app)
@@ -226,12 +230,21 @@ def plan_query(
         graph_iris(params, "named-graph-uri"),
         settings.max_result_rows,
         _prefixes(settings.base_iri),
+        query_base(checked, environ, settings),
     )
     tag = None
     if store.version() and checked.repeatable:  # a NOW() or RAND() answer is never reused
         tag = etag_for(checked.text, media_type, job.default_graphs, job.named_graphs,
-                       job.max_rows, app=app)
+                       job.max_rows, job.base_iri, app=app)
     return Plan(checked, media_type, job, tag)
+
+
+def query_base(checked: CheckedQuery, environ: dict[str, Any] | None, settings: Settings) -> str | None:
+    """The base IRI of a query with relative IRIs: the request's IRI (None: no relative IRI)."""
+    if not checked.relative:
+        return None
+    fallback = f"{settings.base_iri}sparql"
+    return request_iri(environ, fallback) if environ is not None else fallback
 
 
 def etag_matches(etag: str | None, if_none_match: str | None) -> bool:
@@ -264,7 +277,7 @@ def answer(
     query: str, params: dict[str, list[str]], settings: Settings
 ) -> tuple[Response, QueryOutcome | None, bool]:
     """Plan, then answer with a 304, or from the cache or the store (and say which)."""
-    plan = plan_query(query, params, request.headers.get("Accept"), settings)
+    plan = plan_query(query, params, request.headers.get("Accept"), settings, environ=request.environ)
     if not_modified(plan, request.method, request.headers.get("If-None-Match")):
         response = Response(status=304)
         response.headers.extend(cache_headers(plan, settings))

@@ -76,6 +76,9 @@ class QueryRequest:
     named_graphs: tuple[str, ...] = ()
     max_rows: int = 10_000
     prefixes: tuple[tuple[str, str], ...] = ()
+    # The IRI relative IRIs of the query resolve against (the request's IRI), when it has any;
+    # an explicit BASE in the query wins over it.
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
