@@ -135,7 +135,7 @@ def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
     from .publish import publish as run_publish
 
     settings = _settings(ctx)
-    if not (settings.dist_dir / "ascn.trig").exists():
+    if not settings.store_dir.is_dir():
         _fail(f"no build at {settings.dist_dir}: run `ascn-kg build` first", EXIT_ENVIRONMENT)
     try:
         counts = run_publish(settings.dist_dir, to_url, timeout=timeout)

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from .config import Settings
 from .namespaces import prefixes
 from .safety import Limits, check
-from .store import JSON_RESULTS, N_TRIPLES, QueryRequest, open_store, term_json
+from .store import JSON_RESULTS, N_TRIPLES, QueryRequest, open_store, query_base, term_json
 
 FORMATS = ("table", "csv", "json")
 CATALOGUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -126,7 +126,8 @@ def run_query(
     store = open_store(settings)
     try:
         outcome = store.execute(
-            QueryRequest(checked, media_type, max_rows=settings.max_result_rows)
+            QueryRequest(checked, media_type, max_rows=settings.max_result_rows,
+                         base_iri=query_base(checked, None, f"{settings.base_iri}sparql"))
         )
     finally:
         store.close()

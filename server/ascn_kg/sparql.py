@@ -40,6 +40,7 @@ from .store import (
     StoreError,
     StoreMissing,
 )
+from .store import query_base as base_for
 
 bp = Blueprint("sparql", __name__)
 V = TypeVar("V")
@@ -241,10 +242,10 @@ def plan_query(
 
 def query_base(checked: CheckedQuery, environ: dict[str, Any] | None, settings: Settings) -> str | None:
     """The base IRI of a query with relative IRIs: the request's IRI (None: no relative IRI)."""
+    fallback = f"{settings.base_iri}sparql"
     if not checked.relative:
         return None
-    fallback = f"{settings.base_iri}sparql"
-    return request_iri(environ, fallback) if environ is not None else fallback
+    return base_for(checked, request_iri(environ, fallback) if environ is not None else None, fallback)
 
 
 def etag_matches(etag: str | None, if_none_match: str | None) -> bool:

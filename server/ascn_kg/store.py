@@ -150,6 +150,14 @@ VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
+def query_base(query: CheckedQuery, request_iri: str | None, fallback: str) -> str | None:
+    """The base IRI a query's relative IRIs resolve against: the IRI of the request that
+    carried it (``fallback`` without one), or None for a query without relative IRIs."""
+    if not query.relative:
+        return None
+    return request_iri or fallback
+
+
 def timeout_message(limit: float) -> str:
     """The client-facing message for a query stopped at the time limit."""
     return f"query exceeded the {limit:g} s time limit and was stopped"
@@ -250,11 +258,12 @@ def to_oxigraph(node: Node) -> Any:
 
 # The backends, re-exported: ``from ascn_kg.store import EmbeddedStore`` keeps working.
 from .store_embedded import EmbeddedStore, evaluate  # noqa: E402
-from .store_remote import RemoteStore  # noqa: E402
+from .store_remote import RemoteStore, graph_url  # noqa: E402
 
 __all__ = [
     "BackendUnavailable", "EmbeddedStore", "QueryFailed", "QueryOutcome", "QueryRequest",
     "QuerySyntaxError", "QueryTimeout", "RemoteStore", "Store", "StoreBusy", "StoreError",
-    "StoreMissing", "bind_values", "evaluate", "json_term", "one_line", "open_store", "read_version",
+    "StoreMissing", "bind_values", "evaluate", "graph_url", "json_term", "one_line", "open_store", "query_base",
+    "read_version",
     "term_json", "timeout_message", "to_oxigraph", "to_rdflib",
 ]
