@@ -4,7 +4,8 @@ An id is the first 12 characters of the base32 SHA-256 of the normalised query a
 parameters, so the same query always gets the same link (a rare collision lengthens it).
 Links live in a SQLite file (WAL, so gunicorn workers write safely) under
 ``settings.permalink_dir``, by default ``instance/permalinks`` outside ``dist/`` so that
-they survive rebuilds.
+they survive rebuilds. With an external backend they live in the backend store instead
+(:mod:`ascn_kg.permalinks_backend`), so that every web node in front of it shares them.
 
 Routes: ``POST /q`` (form field ``query``, other fields kept as parameters) answers 303 to
 ``/q/<id>``, which answers 303 to the query page ``/query?query=…&run=1``.
@@ -22,6 +23,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, request
@@ -29,6 +31,10 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from .config import PROJECT_ROOT, Settings
+from .store import StoreError
+
+if TYPE_CHECKING:
+    from .permalinks_backend import BackendPermalinks
 
 ParamValue = str | Sequence[str]
 Params = dict[str, str | list[str]]
@@ -107,6 +113,33 @@ def _digest(query: str, params: Params) -> str:
     return base64.b32encode(raw).decode("ascii").lower().rstrip("=")
 
 
+def prepare(
+    query_text: str, extra_params: Mapping[str, ParamValue] | None, max_query_length: int
+) -> tuple[str, Params, str]:
+    """The normalised query and parameters of a new link, and their digest; PermalinkError if
+    they cannot be stored. Every permalink store calls this, so ids agree across stores."""
+    query = normalise_query(query_text)
+    if not query:
+        raise PermalinkError("empty query")
+    if len(query) > max_query_length:
+        raise QueryTooLong(f"query longer than {max_query_length} characters")
+    if not _is_text(query):
+        raise PermalinkError("query is not valid Unicode text")
+    params = normalise_params(extra_params)
+    return query, params, _digest(query, params)
+
+
+def encode_params(params: Params) -> str:
+    """Parameters as the compact JSON text stored with a link."""
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+
+
+def candidate_ids(digest: str) -> Iterator[str]:
+    """The ids a link may get, shortest first (a longer one only after a collision)."""
+    for length in range(ID_LENGTH, len(digest) + 1, 4):
+        yield digest[:length]
+
+
 def is_valid_id(link_id: str) -> bool:
     """Ids are 12 to 52 lower-case base32 characters."""
     return bool(ID_PATTERN.match(link_id))
@@ -140,20 +173,11 @@ class PermalinkStore:
 
     def make(self, query_text: str, extra_params: Mapping[str, ParamValue] | None = None) -> str:
         """Store the query (idempotently) and return its id."""
-        query = normalise_query(query_text)
-        if not query:
-            raise PermalinkError("empty query")
-        if len(query) > self.max_query_length:
-            raise QueryTooLong(f"query longer than {self.max_query_length} characters")
-        if not _is_text(query):
-            raise PermalinkError("query is not valid Unicode text")
-        params = normalise_params(extra_params)
-        digest = _digest(query, params)
-        encoded = json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+        query, params, digest = prepare(query_text, extra_params, self.max_query_length)
+        encoded = encode_params(params)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._connect() as db:
-            for length in range(ID_LENGTH, len(digest) + 1, 4):
-                link_id = digest[:length]
+            for link_id in candidate_ids(digest):
                 db.execute(
                     "INSERT OR IGNORE INTO permalink (id, query, params, created) VALUES (?,?,?,?)",
                     (link_id, query, encoded, now),
@@ -176,7 +200,7 @@ class PermalinkStore:
         return None if row is None else (row[0], json.loads(row[1]))
 
 
-def _store() -> PermalinkStore:
+def _store() -> PermalinkStore | BackendPermalinks:
     return current_app.extensions[EXTENSION_KEY]
 
 
@@ -229,13 +253,18 @@ def create() -> Response:
         link_id = make_permalink(query, params)
     except PermalinkError as error:
         abort(error.status, description=str(error))
+    except StoreError as error:
+        abort(store_status(error), description=str(error))
     return redirect(f"{request.script_root}/q/{link_id}", code=303)
 
 
 @bp.get("/q/<link_id>")
 def follow(link_id: str) -> Response:
     """303 to the query page with the stored query, run at once."""
-    found = resolve_permalink(link_id)
+    try:
+        found = resolve_permalink(link_id)
+    except StoreError as error:
+        abort(store_status(error), description=str(error))
     if found is None:
         abort(404, description="No query is stored under this permalink.")
     response = redirect(query_page_url(*found), code=303)
@@ -243,11 +272,23 @@ def follow(link_id: str) -> Response:
     return response
 
 
-def init_app(app: Flask, settings: Settings) -> PermalinkStore:
-    """Register the routes and the store (the folder is created on first use)."""
-    store = PermalinkStore(
-        settings.permalink_dir or default_dir(), max_query_length=settings.max_query_length
-    )
+def store_status(error: StoreError) -> int:
+    """The HTTP status of a backend error, as /sparql answers it."""
+    from .sparql import ERROR_STATUS
+
+    return next((s for k, s in ERROR_STATUS.items() if isinstance(error, k)), 502)
+
+
+def init_app(app: Flask, settings: Settings) -> PermalinkStore | BackendPermalinks:
+    """Register the routes and the store: in the backend with ``backend_url`` (shared by every
+    web node), else the SQLite file (the folder is created on first use)."""
+    store: PermalinkStore | BackendPermalinks
+    if settings.backend_url:
+        from .permalinks_backend import BackendPermalinks
+
+        store = BackendPermalinks(app.extensions.get("ascn_store"), settings)
+    else:
+        store = PermalinkStore(settings.permalink_dir or default_dir(), max_query_length=settings.max_query_length)
     app.extensions[EXTENSION_KEY] = store
     app.register_blueprint(bp)
     return store
