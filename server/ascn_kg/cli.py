@@ -154,7 +154,8 @@ def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
 @click.pass_context
 def query(ctx: click.Context, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None) -> None:
     """Run QUERY: a catalogue name (queries/NAME.rq), a query file, or the text of a query."""
-    from .catalogue import CatalogueError, UnknownQuery, query_text
+    from .catalogue import CatalogueError, UnknownQuery
+    from .catalogue_bind import query_text
     from .querycli import run_query
     from .safety import QueryRefused
     from .store import BackendUnavailable, QuerySyntaxError, StoreError, StoreMissing

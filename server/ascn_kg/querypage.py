@@ -1,7 +1,7 @@
 """The query page ``/query``: an editor, the catalogue of example questions, labelled results.
 
 ``/query?name=NAME[&param=value…]&run=1`` runs a catalogue query (its parameters bound by
-:func:`ascn_kg.catalogue.render`); ``/query?query=TEXT&run=1`` runs any query (permalinks
+:func:`ascn_kg.catalogue_bind.render`); ``/query?query=TEXT&run=1`` runs any query (permalinks
 ``/q/<id>`` land here). Queries pass the same safety check and cache as ``/sparql``;
 results are shown with labels in the page language and links to entity pages, and can be
 downloaded in every format of the endpoint (links to ``/sparql?query=…&format=…``).
@@ -135,7 +135,7 @@ def query_page() -> Response:
     text, error = request.args.get("query", ""), None
     if not text and entry is not None:
         params = {p.name: request.args.get(p.name, p.default) for p in entry.params}
-        from .catalogue import render as render_query
+        from .catalogue_bind import render as render_query
 
         try:
             text = rebased(render_query(entry, params))
