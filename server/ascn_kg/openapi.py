@@ -128,6 +128,10 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                        _param("limit", description="Most results.", type="integer", minimum=1)],
         "responses": _answers("Matches, best first.", {"application/json": {"schema": {}}}),
     }},
+    "/api/queries": {"get": {
+        "summary": "The query catalogue: every query with its parameters (JSON)", "tags": ["catalogue"],
+        "responses": _answers("The catalogue.", {"application/json": {"schema": {"type": "array"}}}),
+    }},
     "/query": {"get": {
         "summary": "The query page (catalogue and editor)", "tags": ["sparql"],
         "parameters": [_param("query"), _param("run")],
@@ -162,6 +166,11 @@ def document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint in SKIPPED_ENDPOINTS or rule.endpoint.endswith(".static"):
+            continue
+        if rule.endpoint == "query_api.answer":  # one path per catalogue query, with its parameters
+            from .query_api import openapi_paths
+
+            paths.update(openapi_paths(app))
             continue
         path, names = openapi_path(rule.rule)
         known = OPERATIONS.get(path)

@@ -13,7 +13,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     A missing or unreadable store does not stop the app: /healthz answers, /readyz
     reports the reason with 503 (``ascn-kg serve`` refuses to start in that case).
     """
-    from . import labels, openapi, ops, pages, permalinks, sparql, sparql_lane
+    from . import labels, openapi, ops, pages, permalinks, query_api, sparql, sparql_lane
     from .store import StoreError, open_store
 
     try:
@@ -26,6 +26,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     labels.init_app(app, settings)
     app.register_blueprint(sparql.bp)
     permalinks.init_app(app, settings)
+    query_api.init_app(app)  # the catalogue as an API, in grlc's convention
     openapi.init_app(app)
     pages.init_app(app, settings)  # linked-data pages, search, chart, query page, downloads
     sparql_lane.init_app(app, settings)  # outermost
