@@ -23,7 +23,6 @@ RDFLIB_FORMATS = {
     "application/trig": "turtle",
     "application/n-quads": "nt",
 }
-GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"
 
 
 def void_iri(settings: Settings) -> URIRef:
@@ -58,11 +57,11 @@ def build(store: Store, settings: Settings) -> Graph:
                Literal("the union of all named graphs", lang="en")))
     if store.version():
         graph.add((dataset, DCTERMS.identifier, Literal(store.version())))
-    for row in store.select(GRAPHS_QUERY):
+    for name in store.graphs():
         named = BNode()
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
-        graph.add((named, SD.name, row["g"]))
+        graph.add((named, SD.name, URIRef(name)))
     return graph
 
 

@@ -117,6 +117,10 @@ class Store(Protocol):
         """Distinct triples in the union of all graphs."""
         ...
 
+    def graphs(self) -> list[str]:
+        """The IRIs of the dataset's named graphs, sorted (engines differ on ``GRAPH ?g {}``)."""
+        ...
+
     def execute(self, request: QueryRequest) -> QueryOutcome:
         """Answer a public query (time-limited, row-capped, serialized)."""
         ...

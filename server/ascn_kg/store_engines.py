@@ -11,7 +11,9 @@ the engine. The profile is named by the ``backend_engine`` setting, or found fro
   (variable ``__ASK_RETVAL``, value 1 or 0) instead of a boolean, may return a partial answer
   with HTTP 200 and ``X-SQL-State: S1TAT`` when its own time limit strikes (its "anytime"
   queries), reports time limits as SQL states ``S1T00``/``S1TAT``, and takes Graph Store
-  Protocol writes at ``/sparql-graph-crud`` beside ``/sparql``. Its default graph also holds
+  Protocol writes at ``/sparql-graph-crud`` beside ``/sparql``, and its error messages end
+  with the query it compiled (with our dataset in it), which is cut off. It matches nothing
+  for ``GRAPH ?g {}`` (the store seam lists graphs itself). Its default graph also holds
   its own system graphs: the remote store therefore names our graphs in every query, for
   every engine, and never relies on an engine's default graph.
 """
@@ -37,6 +39,7 @@ class Engine:
     ask_as_row: bool = False  # may answer ASK with a one-row result set
     partial_states: tuple[str, ...] = ()  # X-SQL-State values of a partial, time-limited answer
     timeout_markers: tuple[str, ...] = ()  # text of its error messages for its own time limit
+    echo_marker: str = ""  # where its error messages start echoing the query (cut off there)
 
     def graph_store_url(self, query_url: str) -> str | None:
         """The engine's usual Graph Store Protocol endpoint beside ``query_url`` (None: unknown)."""
@@ -65,6 +68,12 @@ class Engine:
         if state and state in self.partial_states:
             raise QueryTimeout("the SPARQL backend stopped the query at its own time limit")
 
+    def message(self, text: str) -> str:
+        """An error message of the engine, without its echo of the query (ours, rewritten)."""
+        if self.echo_marker and self.echo_marker in text:
+            text = text[: text.index(self.echo_marker)]
+        return text.strip()
+
     def is_timeout(self, message: str) -> bool:
         """Whether an error message of the engine reports its own time limit."""
         return any(marker in message for marker in self.timeout_markers)
@@ -74,7 +83,8 @@ GENERIC = Engine("generic")
 OXIGRAPH = Engine("oxigraph", server_prefix="Oxigraph", graph_store=("/query", "/store"),
                   timeout_markers=("timeout", "Timeout", "timed out"))
 VIRTUOSO = Engine("virtuoso", server_prefix="Virtuoso", graph_store=("/sparql", "/sparql-graph-crud"),
-                  ask_as_row=True, partial_states=("S1TAT",), timeout_markers=("S1T00", "S1TAT"))
+                  ask_as_row=True, partial_states=("S1TAT",), timeout_markers=("S1T00", "S1TAT"),
+                  echo_marker="SPARQL query:")
 ENGINES = {engine.name: engine for engine in (GENERIC, OXIGRAPH, VIRTUOSO)}
 
 

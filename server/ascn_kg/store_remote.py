@@ -132,9 +132,9 @@ class RemoteStore:
             self._engine.check_complete(headers)
             return response.read()
         except QueryBadFormed as error:
-            raise QuerySyntaxError(_remote_message(error)) from error
+            raise QuerySyntaxError(self._message(error)) from error
         except SPARQLWrapperException as error:
-            message = _remote_message(error)
+            message = self._message(error)
             if self._engine is not None and self._engine.is_timeout(message):
                 raise QueryTimeout(timeout_message(self._timeout)) from error
             raise BackendUnavailable(f"the SPARQL backend failed: {message}") from error
@@ -144,6 +144,9 @@ class RemoteStore:
             if isinstance(getattr(error, "reason", None), TimeoutError):
                 raise QueryTimeout(timeout_message(self._timeout)) from error
             raise BackendUnavailable(f"the SPARQL backend is unreachable: {error}") from error
+
+    def _message(self, error: Exception) -> str:
+        return (self._engine or detect(None)).message(_remote_message(error))
 
     def select(
         self, query: str, bindings: Mapping[str, Node] | None = None
@@ -179,6 +182,9 @@ class RemoteStore:
     def triple_count(self) -> int:
         return int(self.select(COUNT_QUERY)[0]["n"])
 
+    def graphs(self) -> list[str]:
+        return list(self.dataset_graphs())
+
     def execute(self, request: QueryRequest) -> QueryOutcome:
         form = request.query.form
         text, dataset = self.scoped(request)
@@ -208,8 +214,8 @@ class RemoteStore:
         if checked.dataset is None:
             raise QuerySyntaxError("a FROM clause of the query could not be read: give a full IRI")
         text = checked.text
-        for clause in reversed(checked.dataset):
-            text = text[: clause.start] + " " + text[clause.end:]
+        for clause in reversed(checked.dataset):  # keep line breaks: error positions stay right
+            text = text[: clause.start] + " " + "\n" * text.count("\n", clause.start, clause.end) + text[clause.end:]
         default, named = request.default_graphs, request.named_graphs
         if checked.dataset and not (default or named):
             if checked.has_base and any(":" not in c.iri for c in checked.dataset):
