@@ -240,7 +240,7 @@ def test_an_unknown_parameter_is_refused_with_the_accepted_ones():
 def test_a_missing_parameter_takes_its_default():
     entry = resolve("city-projects", QUERIES)
     assert render(entry, {}) == render(entry, {"city": "kuala-lumpur"})
-    assert 'VALUES (?_city) { ("kuala-lumpur") }' in render(entry, {})
+    assert 'BIND("kuala-lumpur" AS ?_city)' in render(entry, {})
     assert render(resolve("timeline", QUERIES)) == resolve("timeline", QUERIES).text  # nothing to bind
 
 
@@ -287,7 +287,7 @@ def test_a_good_header_parses(tmp_path: Path):
         "good-one", "A title", "A question?", "Annex 1", ("a", "b"))
     assert [(p.name, p.description, p.default, p.variable) for p in entry.params] == [
         ("city", "a city", "kuala-lumpur", "_city")]
-    assert 'VALUES (?_city) { ("Kuching") }' in render(entry, {"city": "Kuching"})
+    assert 'BIND("Kuching" AS ?_city)' in render(entry, {"city": "Kuching"})
 
 
 def test_enumerate_limits_the_values(tmp_path: Path):
@@ -296,7 +296,7 @@ def test_enumerate_limits_the_values(tmp_path: Path):
                                  "#+     - kuching\n#+ param_descriptions:"), encoding="utf-8")
     entry = parse_entry(path)
     assert entry.params[0].choices == ("kuala-lumpur", "kuching")
-    assert '("kuching")' in render(entry, {"city": "kuching"})
+    assert 'BIND("kuching" AS ?_city)' in render(entry, {"city": "kuching"})
     with pytest.raises(ValueError, match="must be one of kuala-lumpur, kuching"):
         render(entry, {"city": "hanoi"})
 

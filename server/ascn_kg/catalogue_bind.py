@@ -1,9 +1,9 @@
 """Catalogue queries made executable: each parameter's value bound as a term after parsing.
 
 The catalogue (:mod:`ascn_kg.catalogue`) checks the values; here they become rdflib
-literals, bound to their ``?_name`` variables with the store's VALUES block
-(:func:`ascn_kg.store.bind_values`), the one way both backends bind values, so a value is
-never pasted into the query text and can never become query syntax.
+literals, bound to their ``?_name`` variables by the store's binding
+(:func:`ascn_kg.store.bind_values`, in its ``BIND`` form, which every engine plans well),
+so a value is never pasted into the query text and can never become query syntax.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def render(entry: Entry, params: dict[str, str] | None = None) -> str:
 
     Raises ValueError for a parameter the entry does not declare or a value the catalogue refuses.
     """
-    return bind_values(entry.text, {name: Literal(value) for name, value in bindings(entry, params).items()})
+    values = {name: Literal(value) for name, value in bindings(entry, params).items()}
+    return bind_values(entry.text, values, with_bind=True)
 
 
 def _existing_file(candidate: str) -> Path | None:

@@ -15,9 +15,11 @@ from urllib.parse import quote
 
 from flask import Flask, Response, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.http import HTTP_STATUS_CODES
 
 from . import labels
 from .config import Settings
+from .store import StoreError
 
 SETTINGS_KEY = "SETTINGS"
 CACHE_KEY = "ascn_pages_cache"
@@ -237,6 +239,19 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     return render("error.html", status=status, title=title, message=error.description or "")
 
 
+def _store_failed(error: StoreError) -> Response:
+    """A page whose store failed (a backend down, slow or refusing): the status /sparql gives."""
+    from .sparql import error_status
+
+    status = error_status(error)
+    current_app.logger.warning("page %s: %s", status, error)
+    response = render("error.html", status=status, title=f"{status} {HTTP_STATUS_CODES.get(status, '')}",
+                      message=str(error))
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
+
+
 def _need_store() -> Response | None:
     """``before_request``: without a store, the browsing surface answers 503 (not 500)."""
     if request.blueprint in BLUEPRINTS and current_app.extensions.get("ascn_store") is None:
@@ -262,5 +277,6 @@ def init_app(app: Flask, settings_: Settings) -> None:
     app.before_request(_need_store)
     app.register_error_handler(404, _http_error)
     app.register_error_handler(405, _http_error)
+    app.register_error_handler(StoreError, _store_failed)
     if app.extensions.get("ascn_store") is not None:
         search.init_app(app)

@@ -31,6 +31,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from .config import PROJECT_ROOT, Settings
+from .sparql import error_status
 from .store import StoreError
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ def create() -> Response:
     except PermalinkError as error:
         abort(error.status, description=str(error))
     except StoreError as error:
-        abort(store_status(error), description=str(error))
+        abort(error_status(error), description=str(error))
     return redirect(f"{request.script_root}/q/{link_id}", code=303)
 
 
@@ -264,19 +265,12 @@ def follow(link_id: str) -> Response:
     try:
         found = resolve_permalink(link_id)
     except StoreError as error:
-        abort(store_status(error), description=str(error))
+        abort(error_status(error), description=str(error))
     if found is None:
         abort(404, description="No query is stored under this permalink.")
     response = redirect(query_page_url(*found), code=303)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
-
-
-def store_status(error: StoreError) -> int:
-    """The HTTP status of a backend error, as /sparql answers it."""
-    from .sparql import ERROR_STATUS
-
-    return next((s for k, s in ERROR_STATUS.items() if isinstance(error, k)), 502)
 
 
 def init_app(app: Flask, settings: Settings) -> PermalinkStore | BackendPermalinks:

@@ -317,12 +317,17 @@ def describe(params: dict[str, list[str]], settings: Settings) -> Response:
     return Response(body, mimetype=media_type, headers={"Vary": "Accept"})
 
 
+def error_status(error: Exception) -> int:
+    """The HTTP status of a store error (the one table, :data:`ERROR_STATUS`)."""
+    return next((s for k, s in ERROR_STATUS.items() if isinstance(error, k)), 500)
+
+
 def error_response(error: Exception, query: str | None) -> Response:
     """The one mapping from an error to a response (plain text, or HTML for browsers)."""
     if isinstance(error, QueryRefused | ProtocolError):
         status, message = error.status, error.message
     else:
-        status = next((s for k, s in ERROR_STATUS.items() if isinstance(error, k)), 500)
+        status = error_status(error)
         message = str(error)
         if isinstance(error, QuerySyntaxError):
             message = f"malformed query: {shorten(message)}"

@@ -10,10 +10,13 @@ the engine. The profile is named by the ``backend_engine`` setting, or found fro
 - **OpenLink Virtuoso** (7.2) answers an ``ASK`` carrying ``VALUES`` with a one-row result set
   (variable ``__ASK_RETVAL``, value 1 or 0) instead of a boolean, may return a partial answer
   with HTTP 200 and ``X-SQL-State: S1TAT`` when its own time limit strikes (its "anytime"
-  queries), reports time limits as SQL states ``S1T00``/``S1TAT``, and takes Graph Store
+  queries), reports time limits as SQL states ``S1T00``/``S1TAT`` (and refuses a query whose
+  estimated time exceeds its limit: a time-limit stop too), and takes Graph Store
   Protocol writes at ``/sparql-graph-crud`` beside ``/sparql``, and its error messages end
   with the query it compiled (with our dataset in it), which is cut off. It matches nothing
-  for ``GRAPH ?g {}`` (the store seam lists graphs itself). Its default graph also holds
+  for ``GRAPH ?g {}`` (the store seam lists graphs itself). It writes ``xsd:boolean`` values
+  as 1 and 0 (made canonical here) and types an untyped boolean expression as an integer (a
+  query projecting a boolean casts it with ``xsd:boolean(…)``). Its default graph also holds
   its own system graphs: the remote store therefore names our graphs in every query, for
   every engine, and never relies on an engine's default graph.
 """
@@ -27,6 +30,8 @@ from typing import Any
 from .store import QueryTimeout
 
 AUTO = "auto"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+BOOLEAN_DIGITS = {"1": "true", "0": "false"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Engine:
     partial_states: tuple[str, ...] = ()  # X-SQL-State values of a partial, time-limited answer
     timeout_markers: tuple[str, ...] = ()  # text of its error messages for its own time limit
     echo_marker: str = ""  # where its error messages start echoing the query (cut off there)
+    boolean_digits: bool = False  # writes xsd:boolean values as 1 and 0
 
     def graph_store_url(self, query_url: str) -> str | None:
         """The engine's usual Graph Store Protocol endpoint beside ``query_url`` (None: unknown)."""
@@ -62,6 +68,15 @@ class Engine:
             return bool(cells) and str(cells[0].get("value", "")).lower() in {"1", "true"}
         raise ValueError("the backend answered an ASK query without a boolean")
 
+    def normalised(self, document: dict[str, Any]) -> dict[str, Any]:
+        """A JSON results document with the engine's non-canonical values made canonical."""
+        if self.boolean_digits:
+            for row in document.get("results", {}).get("bindings", ()):
+                for term in row.values():
+                    if term.get("datatype") == XSD_BOOLEAN and term.get("value") in BOOLEAN_DIGITS:
+                        term["value"] = BOOLEAN_DIGITS[term["value"]]
+        return document
+
     def check_complete(self, headers: Mapping[str, str]) -> None:
         """Raise :class:`QueryTimeout` if the engine marked its answer as cut by its time limit."""
         state = headers.get("X-SQL-State", "").strip()
@@ -83,8 +98,9 @@ GENERIC = Engine("generic")
 OXIGRAPH = Engine("oxigraph", server_prefix="Oxigraph", graph_store=("/query", "/store"),
                   timeout_markers=("timeout", "Timeout", "timed out"))
 VIRTUOSO = Engine("virtuoso", server_prefix="Virtuoso", graph_store=("/sparql", "/sparql-graph-crud"),
-                  ask_as_row=True, partial_states=("S1TAT",), timeout_markers=("S1T00", "S1TAT"),
-                  echo_marker="SPARQL query:")
+                  ask_as_row=True, partial_states=("S1TAT",),
+                  timeout_markers=("S1T00", "S1TAT", "estimated execution time"),
+                  echo_marker="SPARQL query:", boolean_digits=True)
 ENGINES = {engine.name: engine for engine in (GENERIC, OXIGRAPH, VIRTUOSO)}
 
 

@@ -157,7 +157,7 @@ class RemoteStore:
         self, query: str, bindings: Mapping[str, Node] | None = None, dataset: tuple[Graphs, Graphs] | None = None
     ) -> list[dict[str, Node]]:
         """:meth:`select` over ``dataset`` (default graphs, named graphs) instead of ours."""
-        document = json.loads(self._request(bind_values(query, bindings), JSON_RESULTS, dataset))
+        document = self._results(self._request(bind_values(query, bindings), JSON_RESULTS, dataset))
         return [
             {name: json_term(value) for name, value in row.items()}
             for row in document["results"]["bindings"]
@@ -166,6 +166,10 @@ class RemoteStore:
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         document = json.loads(self._request(bind_values(query, bindings), JSON_RESULTS))
         return self._boolean(document)
+
+    def _results(self, body: bytes) -> dict[str, Any]:
+        """A JSON results document, in canonical form whatever the engine."""
+        return self.engine().normalised(json.loads(body))
 
     def _boolean(self, document: dict[str, Any]) -> bool:
         try:
@@ -190,7 +194,7 @@ class RemoteStore:
         text, dataset = self.scoped(request)
         try:
             if form in {"SELECT", "ASK"}:
-                document = json.loads(self._request(text, JSON_RESULTS, dataset))
+                document = self._results(self._request(text, JSON_RESULTS, dataset))
                 if form == "ASK":
                     return boolean_outcome(self._boolean(document), request.media_type)
                 bindings = document["results"]["bindings"]
