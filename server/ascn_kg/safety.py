@@ -109,6 +109,7 @@ class CheckedQuery:
     dataset: tuple[DatasetClause, ...] | None = ()
     relative: bool = False  # an IRI without a scheme: resolved against a base IRI
     has_base: bool = False  # the query declares its own BASE
+    declared_base: str = ""  # the IRI of its (last) BASE, as written
 
     @property
     def repeatable(self) -> bool:
@@ -150,7 +151,7 @@ def _check(text: str, limits: Limits) -> CheckedQuery:
         )
     dataset = tuple(scan.dataset) if len(scan.dataset) == scan.from_keywords else None
     return CheckedQuery(text, scan.form, tuple(scan.services), scan.has_dataset, scan.volatile, dataset,
-                        scan.relative, scan.has_base)
+                        scan.relative, scan.has_base, scan.declared_base)
 
 
 def where_group(text: str) -> int:
@@ -203,6 +204,7 @@ class _Scan:
         self.from_keywords = 0
         self.relative = False
         self.has_base = False
+        self.declared_base = ""
 
     def refuse(self, message: str, offset: int, reason: str = "other") -> None:
         raise QueryRefused(f"{message} (at {position(self.text, offset)})", 400, reason)
@@ -280,6 +282,7 @@ class _Scan:
                     self.dataset_clause(offset, tokens)
             elif keyword == "BASE" and self.form is None:
                 self.has_base = True
+                self.base_declaration(tokens)
             elif keyword == "PREFIX" and self.form is None:
                 self.prefix(tokens)
             elif keyword in QUERY_FORMS and self.form is None:
@@ -297,6 +300,14 @@ class _Scan:
         name, iri = self.next_token(tokens), self.next_token(tokens)
         if name is not None and iri is not None and iri.lastgroup == "iri":
             self.prefixes[name.group().rstrip(":")] = iri.group()[1:-1]
+            self.note_iri(iri.group())
+        self.previous = ("iri", "")
+
+    def base_declaration(self, tokens: Iterable[re.Match[str]]) -> None:
+        """Record the IRI of ``BASE <iri>``."""
+        iri = self.next_token(tokens)
+        if iri is not None and iri.lastgroup == "iri":
+            self.declared_base = iri.group()[1:-1]
             self.note_iri(iri.group())
         self.previous = ("iri", "")
 

@@ -222,10 +222,9 @@ class RemoteStore:
             text = text[: clause.start] + " " + "\n" * text.count("\n", clause.start, clause.end) + text[clause.end:]
         default, named = request.default_graphs, request.named_graphs
         if checked.dataset and not (default or named):
-            if checked.has_base and any(":" not in c.iri for c in checked.dataset):
-                raise QuerySyntaxError("a relative FROM IRI next to a BASE cannot be sent to the backend: "
-                                       "give a full IRI")
             base = request.base_iri or self._fallback_base
+            if checked.has_base:  # the query's BASE (itself resolved against the request's IRI)
+                base = urljoin(base, checked.declared_base)
             default = tuple(urljoin(base, c.iri) for c in checked.dataset if not c.named)
             named = tuple(urljoin(base, c.iri) for c in checked.dataset if c.named)
         if request.base_iri and not checked.has_base:
