@@ -7,10 +7,14 @@ PORT ?= 8080
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test-setup system-deps browser-deps apt-install run build serve test lint bench loadtest clean
+GRLC_VENV := .venv-grlc
+GRLC_STAMP := $(GRLC_VENV)/.installed
+GRLC_VERSION := 1.3.11
+
+.PHONY: setup test-setup system-deps browser-deps engine-deps grlc-env apt-install run build serve test lint bench loadtest clean
 
 setup: system-deps $(STAMP)
-test-setup: setup browser-deps
+test-setup: setup browser-deps engine-deps grlc-env
 
 # Java for the HermiT reasoner; installed with apt when missing (as root).
 system-deps:
@@ -20,6 +24,19 @@ system-deps:
 browser-deps:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v chromium >/dev/null || echo chromium) \
 	  $$(dpkg -s fonts-noto-cjk >/dev/null 2>&1 || echo fonts-noto-cjk)"
+
+# OpenLink Virtuoso, the second external store the tests run against (Oxigraph server is on PyPI).
+engine-deps:
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v virtuoso-t >/dev/null || echo virtuoso-opensource)"
+
+# grlc, whose parser the tests run on queries/: its pinned Flask, rdflib and gunicorn clash with
+# ours, so it gets an environment of its own (tests/test_query_api.py calls it in a subprocess).
+grlc-env: $(GRLC_STAMP)
+
+$(GRLC_STAMP):
+	test -d $(GRLC_VENV) || $(PYTHON) -m venv $(GRLC_VENV)
+	$(GRLC_VENV)/bin/pip install -q grlc==$(GRLC_VERSION)
+	touch $(GRLC_STAMP)
 
 apt-install:
 	@missing="$$(echo $(NEED))"; \
@@ -61,4 +78,4 @@ loadtest: test-setup
 	$(BIN)/python -m ascn_kg.loadtest --duration 60
 
 clean:
-	rm -rf dist .dist-builds .pytest_cache .ruff_cache
+	rm -rf dist .dist-builds .pytest_cache .ruff_cache $(GRLC_VENV)

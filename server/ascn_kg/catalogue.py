@@ -336,9 +336,14 @@ def render_index(entries: list[Entry]) -> str:
         "`expected/NAME.csv`. A parameter accepts an entity key or an exact English or Korean label "
         "(see its description) and is bound as a string literal, never pasted into the query.",
         "",
-        "The queries run unchanged on the built pyoxigraph store and on any SPARQL 1.1 endpoint whose "
-        "default graph is the union of the named graphs (Oxigraph: `oxigraph serve --union-default-graph`); "
-        "`ascn-kg query NAME --endpoint URL` asks such an endpoint.",
+        "Each header is in grlc's decorator syntax (`#+ summary:`, `#+ description:`, `#+ tags:`, "
+        "`#+ defaults:`; a parameter is a `?_name` variable), so grlc reads this folder as it is; "
+        "`question_ko`, `reproduces` and `param_descriptions` are our own keys. The server answers each query "
+        "at `/api/queries/NAME?param=value` as JSON or CSV.",
+        "",
+        "The queries run unchanged on the built pyoxigraph store, on Oxigraph server and on Virtuoso behind "
+        "`ascn-kg serve --backend URL`, which names the dataset's graphs in every query; "
+        "`ascn-kg query NAME --endpoint URL` asks such an endpoint the same way.",
         "",
         "| name | title | question | 질문 | reproduces | parameters |",
         "|---|---|---|---|---|---|",
