@@ -7,18 +7,22 @@ the engine. The profile is named by the ``backend_engine`` setting, or found fro
 
 - **Oxigraph server** follows the standards; its Graph Store Protocol endpoint is ``/store``
   beside ``/query``, and it reports its own time limit with a message naming a timeout.
-- **OpenLink Virtuoso** (7.2) answers an ``ASK`` carrying ``VALUES`` with a one-row result set
-  (variable ``__ASK_RETVAL``, value 1 or 0) instead of a boolean, may return a partial answer
-  with HTTP 200 and ``X-SQL-State: S1TAT`` when its own time limit strikes (its "anytime"
-  queries), reports time limits as SQL states ``S1T00``/``S1TAT`` (and refuses a query whose
-  estimated time exceeds its limit: a time-limit stop too), and takes Graph Store
-  Protocol writes at ``/sparql-graph-crud`` beside ``/sparql``, and its error messages end
-  with the query it compiled (with our dataset in it), which is cut off. It matches nothing
-  for ``GRAPH ?g {}`` (the store seam lists graphs itself). It writes ``xsd:boolean`` values
-  as 1 and 0 (made canonical here) and types an untyped boolean expression as an integer (a
-  query projecting a boolean casts it with ``xsd:boolean(…)``). Its default graph also holds
-  its own system graphs: the remote store therefore names our graphs in every query, for
-  every engine, and never relies on an engine's default graph.
+- **OpenLink Virtuoso** (7.2):
+
+  - may answer an ``ASK`` carrying ``VALUES`` with a one-row result set (variable
+    ``__ASK_RETVAL``, value 1 or 0) instead of a boolean;
+  - writes ``xsd:boolean`` values as 1 and 0 (made canonical here), and types an untyped
+    boolean expression as an integer (a query projecting a boolean casts it with
+    ``xsd:boolean(…)``);
+  - may return a partial answer with HTTP 200 and ``X-SQL-State: S1TAT`` when its own time
+    limit strikes (its "anytime" queries), reports that limit as SQL state ``S1T00``, and
+    refuses a query whose estimated time exceeds its limit: all are time-limit stops (504);
+  - ends its error messages with the query it compiled (with our dataset in it): cut off;
+  - takes Graph Store Protocol writes at ``/sparql-graph-crud`` beside ``/sparql``;
+  - matches nothing for ``GRAPH ?g {}`` (the store seam lists graphs itself);
+  - keeps its own system graphs in its default graph, and adds a query's ``FROM`` to the
+    protocol's graphs: the remote store therefore names our graphs in every query, for every
+    engine, and never relies on an engine's default graph.
 """
 
 from __future__ import annotations
