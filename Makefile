@@ -5,15 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= $(or $(ASCN_KG_HOST),127.0.0.1)
-WORKERS ?= 2
+WORKERS ?= 1
 STAMP := $(VENV)/.installed
 # Long steps announce themselves with the time they usually take (2-core machine, fast network).
 SAY := @printf '\n==> %s\n'
 
-.PHONY: setup test-setup system-deps browser-deps apt-install check-port run build serve test lint bench loadtest editor clean
+GRLC_VENV := .venv-grlc
+GRLC_STAMP := $(GRLC_VENV)/.installed
+GRLC_VERSION := 1.3.11
+
+.PHONY: setup test-setup system-deps browser-deps engine-deps grlc-env apt-install check-port run build serve test lint bench loadtest editor clean
 
 setup: system-deps $(STAMP)
-test-setup: setup browser-deps
+test-setup: setup browser-deps engine-deps grlc-env
 
 # Java for the HermiT reasoner; installed with apt when missing (as root).
 system-deps:
@@ -25,6 +29,20 @@ browser-deps:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v chromium >/dev/null || echo chromium) \
 	  $$(dpkg -s fonts-noto-cjk >/dev/null 2>&1 || echo fonts-noto-cjk)" \
 	  WHAT="chromium and the CJK fonts for the browser tests (usually 2 to 4 minutes)"
+
+# OpenLink Virtuoso, the second external store the tests run against (Oxigraph server is on PyPI).
+engine-deps:
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v virtuoso-t >/dev/null || echo virtuoso-opensource)" \
+	  WHAT="OpenLink Virtuoso for the external-store tests (usually 1 to 2 minutes)"
+
+# grlc, whose parser the tests run on queries/: its pinned Flask, rdflib and gunicorn clash with
+# ours, so it gets an environment of its own (tests/test_query_api.py calls it in a subprocess).
+grlc-env: $(GRLC_STAMP)
+
+$(GRLC_STAMP):
+	test -d $(GRLC_VENV) || $(PYTHON) -m venv $(GRLC_VENV)
+	$(GRLC_VENV)/bin/pip install -q grlc==$(GRLC_VERSION)
+	touch $(GRLC_STAMP)
 
 apt-install:
 	@missing="$$(echo $(NEED))"; \
@@ -84,4 +102,4 @@ editor:
 	cd server/editor && npm ci && npm run build
 
 clean:
-	rm -rf dist .dist-builds .pytest_cache .ruff_cache
+	rm -rf dist .dist-builds .pytest_cache .ruff_cache $(GRLC_VENV)

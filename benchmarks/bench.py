@@ -338,11 +338,12 @@ def catalogue_queries(queries_dir: Path) -> list[Query]:
     """The catalogue with default parameters (empty if there is none yet)."""
     try:
         from ascn_kg import catalogue
+        from ascn_kg.store import catalogue_bind
     except ImportError:
         return []
     queries = []
     for entry in catalogue.load_catalogue(queries_dir):
-        text = catalogue.render(entry)
+        text = catalogue_bind.render(entry)
         form = next((w for w in ("CONSTRUCT", "DESCRIBE") if w in text.upper().split()), None)
         queries.append(Query(entry.name, text, "application/n-triples" if form else JSON_RESULTS))
     return queries

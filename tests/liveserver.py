@@ -4,11 +4,14 @@
 with the given settings (as ``ASCN_KG_*`` variables), waits until it answers and yields
 its base URL ``http://127.0.0.1:PORT``; afterwards it stops the whole process group.
 ``running_oxigraph()`` does the same for an empty Oxigraph server (SPARQL at ``/query``,
-Graph Store Protocol at ``/store``).
+Graph Store Protocol at ``/store``), ``running_virtuoso()`` for an empty OpenLink Virtuoso
+(SPARQL at ``/sparql``, Graph Store Protocol at ``/sparql-graph-crud``) configured by
+``tests/virtuoso.ini``. ``running_engine(name)`` starts either, as an :class:`Engine`.
 """
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import os
 import shutil
@@ -21,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +134,110 @@ def running_oxigraph(location: Path | None = None, timeout: int = 5) -> Iterator
         base = f"http://127.0.0.1:{port}"
         with _process(argv, dict(os.environ), f"{base}/query?query=ASK%7B%7D"):
             yield base
+
+
+VIRTUOSO_INI = TESTS_DIR / "virtuoso.ini"
+VIRTUOSO_START_TIMEOUT = 60.0
+
+
+def virtuoso_binaries() -> tuple[str, str] | None:
+    """Debian's ``virtuoso-t`` and ``isql-vt`` (package virtuoso-opensource), or None."""
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    return (server, isql) if server and isql else None
+
+
+def _virtuoso_ini(target: Path, sql_port: int, http_port: int) -> Path:
+    """``tests/virtuoso.ini`` with its two ports replaced, written into ``target``."""
+    config = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",), strict=False)
+    config.optionxform = str  # type: ignore[assignment,method-assign]  # Virtuoso's keys are case-sensitive
+    config.read(VIRTUOSO_INI, encoding="utf-8")
+    config["Parameters"]["ServerPort"] = f"127.0.0.1:{sql_port}"
+    config["HTTPServer"]["ServerPort"] = f"127.0.0.1:{http_port}"
+    path = target / "virtuoso.ini"
+    with path.open("w", encoding="utf-8") as handle:
+        config.write(handle)
+    return path
+
+
+def isql(isql_binary: str, sql_port: int, statement: str) -> None:
+    """Run one SQL statement as ``dba`` through ``isql-vt``."""
+    subprocess.run([isql_binary, f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={statement}"],
+                   check=True, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def running_virtuoso() -> Iterator[str]:
+    """An empty Virtuoso on free loopback ports, its database in a temporary folder, Graph
+    Store Protocol writes allowed; yields its HTTP base URL and shuts it down afterwards."""
+    binaries = virtuoso_binaries()
+    if binaries is None:
+        raise RuntimeError("OpenLink Virtuoso is not installed (apt-get install virtuoso-opensource)")
+    server, isql_binary = binaries
+    sql_port, http_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory(prefix="ascn-virtuoso-") as scratch:
+        ini = _virtuoso_ini(Path(scratch), sql_port, http_port)
+        log = Path(scratch) / "console.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen([server, "+foreground", "+configfile", str(ini)], cwd=scratch,
+                                       stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                                       stdin=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{http_port}"
+        try:
+            _wait_for_virtuoso(f"{base}/sparql?query=ASK%7B%7D", process, log)
+            isql(isql_binary, sql_port, 'GRANT SPARQL_UPDATE TO "SPARQL";')
+            yield base
+        finally:
+            with contextlib.suppress(subprocess.SubprocessError, OSError):
+                isql(isql_binary, sql_port, "shutdown;")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(20)
+            stop(process)
+
+
+def _wait_for_virtuoso(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + VIRTUOSO_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"virtuoso exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"virtuoso did not answer within {VIRTUOSO_START_TIMEOUT} s:\n{log.read_text()}")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A running SPARQL engine: its name, query endpoint and Graph Store Protocol endpoint."""
+
+    name: str
+    query_url: str
+    store_url: str
+
+
+ENGINE_NAMES = ("oxigraph", "virtuoso")
+
+
+def engine_missing(name: str) -> str | None:
+    """Why engine ``name`` cannot be started here (None: it can)."""
+    if name == "oxigraph" and oxigraph_binary() is None:
+        return "the oxigraph server binary is not installed (pip install oxigraph)"
+    if name == "virtuoso" and virtuoso_binaries() is None:
+        return "OpenLink Virtuoso is not installed (apt-get install virtuoso-opensource)"
+    return None
+
+
+@contextlib.contextmanager
+def running_engine(name: str) -> Iterator[Engine]:
+    """An empty Oxigraph server or Virtuoso, as an :class:`Engine`."""
+    if name == "oxigraph":
+        with running_oxigraph(timeout=5) as base:
+            yield Engine(name, f"{base}/query", f"{base}/store")
+    elif name == "virtuoso":
+        with running_virtuoso() as base:
+            yield Engine(name, f"{base}/sparql", f"{base}/sparql-graph-crud")
+    else:
+        raise ValueError(f"unknown engine {name!r}")

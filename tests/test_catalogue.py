@@ -21,18 +21,17 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Literal
 
 from ascn_kg.catalogue import (
     CatalogueError,
     UnknownQuery,
     load_catalogue,
     parse_entry,
-    query_text,
-    quote,
-    render,
     render_index,
     resolve,
 )
+from ascn_kg.store.catalogue_bind import query_text, render
 from liveserver import oxigraph_binary, running_oxigraph
 from support import REPO
 
@@ -221,10 +220,10 @@ def test_an_injection_attempt_binds_as_a_literal_and_finds_nothing(name, store):
 
 def test_values_that_need_escaping_are_bound_exactly(store):
     entry = resolve("city-projects", QUERIES)
-    for value in ['a"b', "'single'", "}{", "#", "?city_param", '""" ) } #', "u0022"]:
+    for value in ['a"b', "'single'", "}{", "#", "?_city", '""" ) } #', "u0022"]:
         _head, rows = run_embedded(store, render(entry, {"city": value}))
         assert rows == []
-        echoed = store.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {quote(value)} }} }}")
+        echoed = store.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {Literal(value).n3()} }} }}")
         assert [row[0].value for row in echoed] == [value]
 
 
@@ -243,7 +242,9 @@ def test_an_unknown_parameter_is_refused_with_the_accepted_ones():
 
 def test_a_missing_parameter_takes_its_default():
     entry = resolve("city-projects", QUERIES)
-    assert render(entry, {}) == render(entry, {"city": "kuala-lumpur"}) == entry.text
+    assert render(entry, {}) == render(entry, {"city": "kuala-lumpur"})
+    assert 'BIND("kuala-lumpur" AS ?_city)' in render(entry, {})
+    assert render(resolve("timeline", QUERIES)) == resolve("timeline", QUERIES).text  # nothing to bind
 
 
 def test_unknown_names_and_text_queries():
@@ -263,16 +264,20 @@ def test_unknown_names_and_text_queries():
 
 # --- header parsing ------------------------------------------------------------------------
 
-GOOD = """#+ title: A title
-#+ question_en: A question?
+GOOD = """#+ summary: A title
+#+ description: A question?
 #+ question_ko: 질문?
 #+ reproduces: Annex 1
-#+ tags: a, b
-#+ param: city | a city | default: kuala-lumpur
+#+ tags:
+#+   - a
+#+   - b
+#+ defaults:
+#+   - city: kuala-lumpur
+#+ param_descriptions:
+#+   - city: a city
 
 SELECT ?x WHERE {
-  VALUES ?city_param { "kuala-lumpur" }
-  BIND(?city_param AS ?x)
+  BIND(?_city AS ?x)
 } ORDER BY ?x
 """
 
@@ -281,28 +286,48 @@ def test_a_good_header_parses(tmp_path: Path):
     path = tmp_path / "good-one.rq"
     path.write_text(GOOD, encoding="utf-8")
     entry = parse_entry(path)
-    assert (entry.name, entry.title, entry.reproduces, entry.tags) == (
-        "good-one", "A title", "Annex 1", ("a", "b"))
-    assert [(p.name, p.description, p.default) for p in entry.params] == [("city", "a city", "kuala-lumpur")]
-    assert '"kuala-lumpur"' not in render(entry, {"city": "Kuching"})
+    assert (entry.name, entry.title, entry.question_en, entry.reproduces, entry.tags) == (
+        "good-one", "A title", "A question?", "Annex 1", ("a", "b"))
+    assert [(p.name, p.description, p.default, p.variable) for p in entry.params] == [
+        ("city", "a city", "kuala-lumpur", "_city")]
+    assert 'BIND("Kuching" AS ?_city)' in render(entry, {"city": "Kuching"})
+
+
+def test_enumerate_limits_the_values(tmp_path: Path):
+    path = tmp_path / "choice.rq"
+    path.write_text(GOOD.replace("#+ param_descriptions:", "#+ enumerate:\n#+   - city:\n#+     - kuala-lumpur\n"
+                                 "#+     - kuching\n#+ param_descriptions:"), encoding="utf-8")
+    entry = parse_entry(path)
+    assert entry.params[0].choices == ("kuala-lumpur", "kuching")
+    assert 'BIND("kuching" AS ?_city)' in render(entry, {"city": "kuching"})
+    with pytest.raises(ValueError, match="must be one of kuala-lumpur, kuching"):
+        render(entry, {"city": "hanoi"})
 
 
 @pytest.mark.parametrize(("broken", "line", "message"), [
-    (GOOD.replace("#+ title: A title\n", ""), 6, "lacks title"),
-    (GOOD.replace("#+ question_ko: 질문?\n", ""), 6, "lacks question_ko"),
-    (GOOD.replace("#+ reproduces: Annex 1\n", ""), 6, "lacks reproduces"),
-    (GOOD.replace("#+ tags: a, b", "#+ summary: old style"), 5, "unknown header field 'summary'"),
-    (GOOD.replace("#+ tags: a, b", "#+ title: again"), 5, "'title' is repeated"),
-    (GOOD.replace("#+ tags: a, b", "#+ tags"), 5, "`#+ field: value`"),
-    (GOOD.replace("#+ tags: a, b", "#+ tags:"), 5, "is empty"),
-    (GOOD.replace("| default: kuala-lumpur", "kuala-lumpur"), 6, "param line reads"),
-    (GOOD.replace("#+ param: city", "#+ param: City Name"), 6, "param line reads"),
-    (GOOD.replace("#+ tags: a, b", "#+ param: city | twice | default: x"), 6, "declared twice"),
-    (GOOD.replace('{ "kuala-lumpur" }', '{ "kuching" }'), 9, "differs from its declared default"),
-    (GOOD.replace("VALUES ?city_param", "VALUES ?town_param"), 6, "exactly one line"),
-    (GOOD.split("\n\n")[0] + "\n", 7, "no query after the header"),
-    (GOOD + "#+ tags: late\n", 12, "header line after the header"),
-    ("\n" + GOOD, 1, "lacks title"),
+    (GOOD.replace("#+ summary: A title\n", ""), 11, "lacks summary"),
+    (GOOD.replace("#+ question_ko: 질문?\n", ""), 11, "lacks question_ko"),
+    (GOOD.replace("#+ reproduces: Annex 1\n", ""), 11, "lacks reproduces"),
+    (GOOD.replace("#+ reproduces: Annex 1", "#+ title: old style"), 4, "unknown header field 'title'"),
+    (GOOD.replace("#+ reproduces: Annex 1", "#+ endpoint: http://example.org/sparql"), 4,
+     "grlc's decorator 'endpoint' is not used"),
+    (GOOD.replace("#+ reproduces: Annex 1", "#+ summary: again"), 4, "'summary' is repeated"),
+    (GOOD.replace("#+ reproduces: Annex 1", "#+ reproduces"), 4, "not valid YAML"),
+    (GOOD.replace("#+ reproduces: Annex 1", "#+ reproduces:"), 4, "reproduces must be text"),
+    (GOOD.replace("#+ reproduces: Annex 1", "#+ reproduces: 2018"), 4, "reproduces must be text"),
+    (GOOD.replace("#+ description: A question?", "#+ description: a: b"), 2, "not valid YAML"),
+    (GOOD.replace("#+ tags:\n#+   - a\n#+   - b", "#+ tags: a, b"), 5, "tags must be a list"),
+    (GOOD.replace("#+   - city: kuala-lumpur", "#+   - city: kuala-lumpur\n#+   - town: x"), 10,
+     "defaults names 'town', but the query has no parameter ?_town"),
+    (GOOD.replace("#+   - city: kuala-lumpur", "#+   - city: kuala-lumpur\n#+   - city: x"), 10,
+     "'city' appears twice in defaults"),
+    (GOOD.replace("#+ defaults:\n#+   - city: kuala-lumpur\n", ""), 12, "?_city needs an entry in defaults"),
+    (GOOD.replace("#+   - city: a city", "#+   - city: a city\n#+     more: x"), 11, "one `name: value`"),
+    (GOOD.replace("?_city AS", "?__city AS"), 14, "optional parameters are not used"),
+    (GOOD.replace("?_city AS", "?_city_iri AS"), 14, "typed parameters are not used"),
+    (GOOD.split("\n\n")[0] + "\n", 12, "no query after the header"),
+    (GOOD + "#+ tags: late\n", 16, "header line after the header"),
+    ("\n" + GOOD, 1, "no header"),
 ])
 def test_a_bad_header_names_file_and_line(tmp_path: Path, broken: str, line: int, message: str):
     path = tmp_path / "bad.rq"
@@ -328,7 +353,7 @@ def test_the_index_regenerates(tmp_path: Path):
     assert main([str(tmp_path)], out=out) == 0
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "| [`good-one`](good-one.rq) | A title | A question? | 질문? | Annex 1 |" in readme
-    (tmp_path / "bad.rq").write_text("#+ nonsense: 1\n", encoding="utf-8")
+    (tmp_path / "bad.rq").write_text("#+ nonsense: x\n", encoding="utf-8")
     assert main([str(tmp_path)], out=out) == 1
 
 

@@ -1,21 +1,33 @@
 """The query catalogue: one competency question per ``queries/NAME.rq``, with a strict header.
 
-A catalogue file starts with a header of ``#+ field: value`` lines (grlc style)::
+A catalogue file starts with a header in grlc's decorator syntax: ``#+`` lines that, with the
+``#+`` taken off, are a YAML mapping (grlc, the tool that turns a folder of ``.rq`` files into
+a web API, reads them the same way)::
 
-    #+ title: Priority projects of a city
-    #+ question_en: What priority projects did a given pilot city put forward?
+    #+ summary: Priority projects of a city
+    #+ description: What priority projects did a given pilot city put forward?
     #+ question_ko: 특정 시범도시가 제안한 우선 프로젝트는 무엇인가?
     #+ reproduces: Annex 1
-    #+ tags: projects, pilot cities
-    #+ param: city | city key or its English or Korean name | default: kuala-lumpur
+    #+ tags:
+    #+   - projects
+    #+   - pilot cities
+    #+ defaults:
+    #+   - city: kuala-lumpur
+    #+ param_descriptions:
+    #+   - city: city key or its English or Korean name
 
-``title``, ``question_en``, ``question_ko`` and ``reproduces`` are required, ``tags`` and
-``param`` optional; any other field, a repeated field or a malformed line raises
-:class:`CatalogueError` naming the file and line. Each parameter NAME is bound by exactly one
-line ``VALUES ?NAME_param { "default" }`` in the query, whose literal is the declared default;
-:func:`render` replaces that literal with the caller's value, escaped as a SPARQL string
-literal, so a value can never become query syntax. The queries themselves decide how the
-string is matched (a key, a label in English or Korean, an abbreviation).
+``summary`` and ``description`` are grlc's; ``question_ko`` (the question in Korean),
+``reproduces`` (the part of the report answered) and ``param_descriptions`` are ours, keys
+grlc ignores. ``tags``, ``defaults`` and ``enumerate`` (the values a parameter may take) are
+grlc's, in grlc's shapes. A parameter is a variable ``?_name`` in the query, as in grlc (found
+by grlc's own pattern); each needs a default and a description. Any other key, a repeated
+key, a value of the wrong shape, YAML that does not parse, an optional (``?__name``) or typed
+(``?_name_iri`` …) parameter raises :class:`CatalogueError` naming the file and line: the
+build fails, where grlc would only warn and show empty metadata.
+
+Values are bound as terms after parsing (:mod:`ascn_kg.catalogue_bind`), never pasted
+into the query text. The queries themselves decide how the string is matched (a key, a
+label in English or Korean, an abbreviation).
 
 ``python -m ascn_kg.catalogue [QUERIES_DIR]`` rewrites ``QUERIES_DIR/README.md``.
 """
@@ -29,16 +41,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import yaml
+
 from ascn_kg.config import source_root
 
-HEADER_LINE = re.compile(r"^#\+\s*(?P<field>[A-Za-z_]+)\s*:\s*(?P<value>.*?)\s*$")
-PARAM_VALUE = re.compile(r"^(?P<description>[^|]+?)\s*\|\s*default:\s*(?P<default>.*?)$")
-PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# grlc's pattern for parameters (grlc.gquery.get_parameters), so both find the same ones.
+GRLC_PARAMETER = re.compile(
+    r"\?(?P<required>[_]{1,2})(?P<name>[a-zA-Z0-9]+)([_](?P<type>(iri)|(number)|(literal)|(integer)))?"
+    r"([_](?P<prefix>[a-zA-Z0-9]+)[_](?P<userdefined>[a-zA-Z0-9]+))?([_](?P<lang>[a-zA-Z0-9]+))?"
+)
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-REQUIRED = ("title", "question_en", "question_ko", "reproduces")
-OPTIONAL = ("tags",)
-FIELDS = (*REQUIRED, *OPTIONAL, "param")
+REQUIRED = ("summary", "description", "question_ko", "reproduces")
+OPTIONAL = ("tags", "defaults", "enumerate", "param_descriptions")
+FIELDS = (*REQUIRED, *OPTIONAL)
+GRLC_UNUSED = ("endpoint", "pagination", "method", "transform", "endpoint_in_url")
 README = "README.md"
+STRING_TAG = "tag:yaml.org,2002:str"
 
 
 class CatalogueError(Exception):
@@ -57,15 +75,17 @@ class UnknownQuery(LookupError):
 
 @dataclass(frozen=True)
 class Param:
-    """A declared parameter: its name, what it accepts, its default value."""
+    """A declared parameter: its name, what it accepts, its default value, its allowed values."""
 
     name: str
     description: str
     default: str
+    choices: tuple[str, ...] = ()  # from ``enumerate``; empty: any string
 
     @property
     def variable(self) -> str:
-        return f"{self.name}_param"
+        """The query's variable (``?_name``), without the question mark."""
+        return f"_{self.name}"
 
 
 @dataclass(frozen=True)
@@ -92,78 +112,81 @@ class Entry:
 # --- parsing -------------------------------------------------------------------------------
 
 
-def _values_line(name: str) -> re.Pattern[str]:
-    """The one line that binds parameter ``name``: ``VALUES ?name_param { "…" }``."""
-    return re.compile(
-        r'^(?P<lead>\s*VALUES\s+\?' + re.escape(name) + r'_param\s*\{\s*)'
-        r'(?P<literal>"(?:[^"\\\n]|\\.)*")(?P<tail>\s*\}\s*)$'
-    )
+class _Header:
+    """The YAML nodes of a header, read strictly; every error names the file and line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, node: yaml.Node | None, message: str) -> CatalogueError:
+        return CatalogueError(self.path, node.start_mark.line + 1 if node is not None else 1, message)
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != STRING_TAG:
+            raise self.fail(node, f"{what} must be text (quote it if YAML reads it as something else)")
+        if not node.value.strip():
+            raise self.fail(node, f"{what} is empty")
+        return node.value.strip()
+
+    def texts(self, node: yaml.Node, what: str) -> tuple[str, ...]:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.fail(node, f"{what} must be a list (`- item` lines)")
+        return tuple(self.text(item, f"an item of {what}") for item in node.value)
+
+    def per_param(self, node: yaml.Node, what: str, many: bool = False) -> dict[str, tuple[yaml.Node, object]]:
+        """grlc's shape ``- name: value`` (a list of one-key mappings), by parameter name."""
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.fail(node, f"{what} must be a list of `- name: value` lines")
+        out: dict[str, tuple[yaml.Node, object]] = {}
+        for item in node.value:
+            if not isinstance(item, yaml.MappingNode) or len(item.value) != 1:
+                raise self.fail(item, f"each item of {what} is one `name: value`")
+            key, value = item.value[0]
+            name = self.text(key, f"a parameter name in {what}")
+            if name in out:
+                raise self.fail(key, f"parameter {name!r} appears twice in {what}")
+            label = f"{what} of {name!r}"
+            out[name] = (key, self.texts(value, label) if many else self.text(value, label))
+        return out
 
 
-def _unquote(literal: str) -> str:
-    """The value of a short double-quoted SPARQL string literal."""
-    escapes = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), literal[1:-1])
-
-
-def quote(value: str) -> str:
-    """``value`` as a double-quoted SPARQL string literal (every special character escaped)."""
-    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-    return '"' + "".join(escapes.get(c, c) for c in value) + '"'
-
-
-def _parse_param(path: Path, number: int, value: str) -> Param:
-    name, bar, rest = value.partition("|")
-    match = PARAM_VALUE.match(rest.strip())
-    if not bar or not match or not PARAM_NAME.match(name.strip()):
-        raise CatalogueError(
-            path, number, "a param line reads `#+ param: NAME | description | default: VALUE`"
-        )
-    return Param(name.strip(), match.group("description").strip(), match.group("default").strip())
-
-
-def _check_binding(path: Path, lines: list[str], param: Param, header_line: int) -> None:
-    pattern = _values_line(param.name)
-    found = [(i, m) for i, line in enumerate(lines, 1) if (m := pattern.match(line))]
-    if len(found) != 1:
-        raise CatalogueError(
-            path, header_line,
-            f"parameter {param.name!r} needs exactly one line `VALUES ?{param.variable} {{ \"…\" }}`"
-            f" (found {len(found)})",
-        )
-    number, match = found[0]
-    if _unquote(match.group("literal")) != param.default:
-        raise CatalogueError(
-            path, number, f"the VALUES literal of {param.name!r} differs from its declared default"
-        )
-
-
-def _read_header(path: Path, lines: list[str]) -> tuple[dict[str, str], list[tuple[int, Param]], int]:
-    """The header's fields, its parameters (with their line numbers) and the first line after it."""
-    fields: dict[str, str] = {}
-    params: list[tuple[int, Param]] = []
-    number = 0
-    for number, line in enumerate(lines, 1):
+def _header_lines(lines: list[str]) -> list[str]:
+    """The header: the leading ``#+`` lines, with ``#+`` taken off as grlc does."""
+    header = []
+    for line in lines:
         if not line.startswith("#+"):
-            return fields, params, number
-        match = HEADER_LINE.match(line)
-        if not match:
-            raise CatalogueError(path, number, "a header line reads `#+ field: value`")
-        field_name, value = match.group("field"), match.group("value")
-        if field_name not in FIELDS:
-            raise CatalogueError(path, number, f"unknown header field {field_name!r} (known: {', '.join(FIELDS)})")
-        if not value:
-            raise CatalogueError(path, number, f"header field {field_name!r} is empty")
-        if field_name == "param":
-            param = _parse_param(path, number, value)
-            if any(p.name == param.name for _, p in params):
-                raise CatalogueError(path, number, f"parameter {param.name!r} is declared twice")
-            params.append((number, param))
-        elif field_name in fields:
-            raise CatalogueError(path, number, f"header field {field_name!r} is repeated")
-        else:
-            fields[field_name] = value
-    return fields, params, number + 1
+            break
+        header.append(line.lstrip("#+"))
+    return header
+
+
+def _read_header(path: Path, lines: list[str]) -> tuple[dict[str, tuple[yaml.Node, yaml.Node]], int]:
+    """The header's fields (key node, value node) and the number of its first line after it."""
+    header = _header_lines(lines)
+    reader = _Header(path)
+    try:
+        root = yaml.compose("\n".join(header), Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        # a key without its colon is noticed on the next line; the key's own line is the one to fix
+        keyless = (error.context or "").startswith("while scanning a simple key")
+        mark = (error.context_mark if keyless else None) or error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise CatalogueError(path, line, f"the header is not valid YAML: {error.problem or error.context}") from None
+    if root is None:
+        raise CatalogueError(path, 1, "no header: a catalogue query starts with `#+ summary: …` lines")
+    if not isinstance(root, yaml.MappingNode):
+        raise reader.fail(root, "the header is a mapping of `#+ key: value` lines")
+    fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key, value in root.value:
+        name = reader.text(key, "a header key")
+        if name in fields:
+            raise reader.fail(key, f"header field {name!r} is repeated")
+        if name in GRLC_UNUSED:
+            raise reader.fail(key, f"grlc's decorator {name!r} is not used by this catalogue")
+        if name not in FIELDS:
+            raise reader.fail(key, f"unknown header field {name!r} (known: {', '.join(FIELDS)})")
+        fields[name] = (key, value)
+    return fields, len(header) + 1
 
 
 def _check_body(path: Path, lines: list[str], start: int) -> None:
@@ -176,6 +199,44 @@ def _check_body(path: Path, lines: list[str], start: int) -> None:
         raise CatalogueError(path, start, "no query after the header")
 
 
+def _found_params(path: Path, text: str) -> dict[str, int]:
+    """The parameters grlc finds in the query (name → line of first use), plain strings only."""
+    found: dict[str, int] = {}
+    for match in GRLC_PARAMETER.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if match.group("required") != "_":
+            raise CatalogueError(path, line, f"{match.group()}: optional parameters are not used here; "
+                                 "write ?_name and give a default")
+        if match.group("type") or match.group("prefix") or match.group("lang"):
+            raise CatalogueError(path, line, f"{match.group()}: typed parameters are not used here; "
+                                 "the catalogue binds plain strings (?_name)")
+        found.setdefault(match.group("name"), line)
+    return found
+
+
+def _params(path: Path, text: str, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> tuple[Param, ...]:
+    reader = _Header(path)
+    found = _found_params(path, text)
+    sections = {key: reader.per_param(fields[key][1], key, many=key == "enumerate") if key in fields else {}
+                for key in ("defaults", "param_descriptions", "enumerate")}
+    for key, section in sections.items():
+        for name, (node, _value) in section.items():
+            if name not in found:
+                raise reader.fail(node, f"{key} names {name!r}, but the query has no parameter ?_{name}")
+    params = []
+    for name, line in found.items():
+        for key in ("defaults", "param_descriptions"):
+            if name not in sections[key]:
+                raise CatalogueError(path, line, f"parameter ?_{name} needs an entry in {key}")
+        default = str(sections["defaults"][name][1])
+        choices = tuple(sections["enumerate"].get(name, (None, ()))[1])  # type: ignore[arg-type]
+        if choices and default not in choices:
+            raise reader.fail(sections["defaults"][name][0],
+                              f"the default of {name!r} is not one of its enumerate values")
+        params.append(Param(name, str(sections["param_descriptions"][name][1]), default, choices))
+    return tuple(params)
+
+
 def parse_entry(path: Path | str) -> Entry:
     """Parse one catalogue file; raise :class:`CatalogueError` on any header problem."""
     path = Path(path)
@@ -186,21 +247,22 @@ def parse_entry(path: Path | str) -> Entry:
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogueError(path, 1, f"cannot read: {error}") from error
     lines = text.splitlines()
-    fields, params, start = _read_header(path, lines)
+    fields, start = _read_header(path, lines)
     missing = [f for f in REQUIRED if f not in fields]
     if missing:
         raise CatalogueError(path, start, f"header lacks {', '.join(missing)}")
     _check_body(path, lines, start)
-    for line_number, param in params:
-        _check_binding(path, lines, param, line_number)
+    reader = _Header(path)
+    values = {key: reader.text(fields[key][1], key) for key in REQUIRED}
+    tags = reader.texts(fields["tags"][1], "tags") if "tags" in fields else ()
     return Entry(
         name=path.stem,
-        title=fields["title"],
-        question_en=fields["question_en"],
-        question_ko=fields["question_ko"],
-        reproduces=fields["reproduces"],
-        tags=tuple(t.strip() for t in fields.get("tags", "").split(",") if t.strip()),
-        params=tuple(p for _, p in params),
+        title=values["summary"],
+        question_en=values["description"],
+        question_ko=values["question_ko"],
+        reproduces=values["reproduces"],
+        tags=tags,
+        params=_params(path, text, fields),
         text=text,
         path=path,
     )
@@ -233,7 +295,7 @@ def resolve(name: str, queries_dir: Path | str) -> Entry:
     return parse_entry(path)
 
 
-# --- rendering -----------------------------------------------------------------------------
+# --- parameter values ----------------------------------------------------------------------
 
 
 def check_value(name: str, value: object) -> None:
@@ -248,12 +310,11 @@ def check_value(name: str, value: object) -> None:
         raise ValueError(f"parameter {name!r} may not contain a backslash or a control character")
 
 
-def render(entry: Entry, params: dict[str, str] | None = None) -> str:
-    """The executable query, each parameter bound to its value (or default) as a literal.
+def bindings(entry: Entry, params: dict[str, str] | None = None) -> dict[str, str]:
+    """Each parameter's variable (``_name``) and its value: the caller's, or the default.
 
-    Raises ValueError for a parameter the entry does not declare, or a value :func:`check_value`
-    refuses. The value replaces the literal of the parameter's ``VALUES`` line, escaped by
-    :func:`quote`; the query decides what it matches (a key, a label in either language).
+    Raises ValueError for a parameter the entry does not declare, a value :func:`check_value`
+    refuses, or one outside the parameter's ``enumerate`` values.
     """
     params = dict(params or {})
     known = {p.name for p in entry.params}
@@ -263,55 +324,14 @@ def render(entry: Entry, params: dict[str, str] | None = None) -> str:
         raise ValueError(
             f"query {entry.name!r} has no parameter {', '.join(map(repr, unknown))} (it accepts: {accepted})"
         )
-    lines = entry.text.splitlines(keepends=True)
+    bound = {}
     for param in entry.params:
         value = params.get(param.name, param.default)
         check_value(param.name, value)
-        pattern = _values_line(param.name)
-        for i, line in enumerate(lines):
-            ending = line[len(line.rstrip("\r\n")):]
-            match = pattern.match(line.rstrip("\r\n"))
-            if match:
-                lines[i] = match.group("lead") + quote(value) + match.group("tail") + ending
-    return "".join(lines)
-
-
-# --- the command line: name, file or text -------------------------------------------------
-
-
-def _existing_file(candidate: str) -> Path | None:
-    """``candidate`` as a path if it names an existing file (a query text never does)."""
-    if "\n" in candidate or len(candidate) > 1024:
-        return None
-    try:
-        path = Path(candidate)
-        return path if path.is_file() else None
-    except (OSError, ValueError):  # a name too long for the file system, a NUL character
-        return None
-
-
-def query_text(name_file_or_text: str, params: dict[str, str], queries_dir: Path | str) -> str:
-    """The executable query for ``ascn-kg query``: a catalogue name, a query file or query text.
-
-    Parameters are bound with :func:`render`; they need a catalogue header to declare them.
-    Raises :class:`UnknownQuery` for a name not in the catalogue (or a missing ``.rq`` file),
-    ValueError for parameters the query does not declare, :class:`CatalogueError` for a bad header.
-    """
-    candidate = name_file_or_text.strip()
-    path = _existing_file(candidate)
-    if path is not None and path.read_text(encoding="utf-8").startswith("#+"):
-        return render(parse_entry(path), params)
-    if path is not None:
-        text = path.read_text(encoding="utf-8")
-    elif NAME.match(candidate):
-        return render(resolve(candidate, queries_dir), params)
-    elif candidate.endswith((".rq", ".sparql")) and "\n" not in candidate:
-        raise UnknownQuery(f"no query file {candidate}")
-    else:
-        text = name_file_or_text
-    if params:
-        raise ValueError("parameters can only be bound in a query with a catalogue header (#+ param: …)")
-    return text
+        if param.choices and value not in param.choices:
+            raise ValueError(f"parameter {param.name!r} must be one of {', '.join(param.choices)}")
+        bound[param.variable] = value
+    return bound
 
 
 # --- the index -----------------------------------------------------------------------------
@@ -333,9 +353,14 @@ def render_index(entries: list[Entry]) -> str:
         "`expected/NAME.csv`. A parameter accepts an entity key or an exact English or Korean label "
         "(see its description) and is bound as a string literal, never pasted into the query.",
         "",
-        "The queries run unchanged on the built pyoxigraph store and on any SPARQL 1.1 endpoint whose "
-        "default graph is the union of the named graphs (Oxigraph: `oxigraph serve --union-default-graph`); "
-        "`ascn-kg query NAME --endpoint URL` asks such an endpoint.",
+        "Each header is in grlc's decorator syntax (`#+ summary:`, `#+ description:`, `#+ tags:`, "
+        "`#+ defaults:`; a parameter is a `?_name` variable), so grlc reads this folder as it is; "
+        "`question_ko`, `reproduces` and `param_descriptions` are our own keys. The server answers each query "
+        "at `/api/queries/NAME?param=value` as JSON or CSV.",
+        "",
+        "The queries run unchanged on the built pyoxigraph store, on Oxigraph server and on Virtuoso behind "
+        "`ascn-kg serve --backend URL`, which names the dataset's graphs in every query; "
+        "`ascn-kg query NAME --endpoint URL` asks such an endpoint the same way.",
         "",
         "| name | title | question | 질문 | reproduces | parameters |",
         "|---|---|---|---|---|---|",

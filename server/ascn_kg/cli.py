@@ -64,7 +64,6 @@ def _checked(action):
     from ascn_kg.build.reason import InconsistentOntologyError
     from ascn_kg.build.tables import DataError
     from ascn_kg.build.validate import ShaclViolationError, ShapesError
-    from ascn_kg.catalogue import CatalogueError
 
     try:
         return action()
@@ -152,7 +151,7 @@ def publish(ctx: click.Context, to_url: str, timeout: float) -> None:
     from ascn_kg.build.publish import publish as run_publish
 
     settings = _settings(ctx)
-    if not (settings.dist_dir / "ascn.trig").exists():
+    if not settings.store_dir.is_dir():
         _fail(f"no build at {settings.dist_dir}: run `ascn-kg build` first", EXIT_ENVIRONMENT)
     try:
         counts = run_publish(settings.dist_dir, to_url, timeout=timeout)
@@ -206,9 +205,10 @@ def default_lang() -> str:
 def query(ctx: click.Context, query: str | None, list_catalogue: bool, lang: str | None, params: tuple[str, ...],
           fmt: str, endpoint: str | None) -> None:
     """Run QUERY: a catalogue name (queries/NAME.rq), a query file, or the text of a query."""
-    from ascn_kg.catalogue import UnknownQuery, query_text
+    from ascn_kg.catalogue import UnknownQuery
     from ascn_kg.querycli import print_catalogue, run_query
     from ascn_kg.sparql.query_errors import explain
+    from ascn_kg.store.catalogue_bind import query_text
     from ascn_kg.store.protocol import BackendUnavailable, QuerySyntaxError, StoreError, StoreMissing
     from ascn_kg.store.safety import QueryRefused
 

@@ -72,6 +72,11 @@ class Settings:
     header_timeout: float = 10.0  # seconds a connection may take to send its request headers
     backend_url: str | None = None
     backend_update_url: str | None = None
+    # The engine behind backend_url (auto: from its Server header; generic, oxigraph, virtuoso),
+    # and its Graph Store Protocol endpoint for the web nodes' shared state (permalinks);
+    # unset: the engine's usual one beside backend_url.
+    backend_engine: str = "auto"
+    backend_store_url: str | None = None
     # query limits
     query_timeout: float = 10.0
     max_query_length: int = 20_000
@@ -148,7 +153,7 @@ def _coerce(name: str, value: Any) -> Any:
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if "tuple" in kind:
         return tuple(v.strip() for v in value.split(",") if v.strip())
-    if name in {"backend_url", "backend_update_url", "log_file"}:
+    if name in {"backend_url", "backend_update_url", "backend_store_url", "log_file"}:
         return value or None
     return value
 

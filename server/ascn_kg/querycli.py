@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from ascn_kg.config import Settings
 from ascn_kg.namespaces import prefixes
+from ascn_kg.sparql.answer import query_base
 from ascn_kg.sparql.query_errors import width
 from ascn_kg.store.backend import open_store
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest
@@ -135,7 +136,8 @@ def run_query(
     store = open_store(settings)
     try:
         outcome = store.execute(
-            QueryRequest(checked, media_type, max_rows=settings.max_result_rows)
+            QueryRequest(checked, media_type, max_rows=settings.max_result_rows,
+                         base_iri=query_base(checked, None, settings))
         )
     finally:
         store.close()

@@ -149,7 +149,7 @@ def test_broken_catalogue_header_fails_the_build(tmp_path, built):
     queries = tmp_path / "queries"
     shutil.copytree(REPO / "queries", queries)
     path = queries / "timeline.rq"
-    path.write_text(path.read_text(encoding="utf-8").replace("#+ title:", "#+ titel:"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("#+ summary:", "#+ sumary:"), encoding="utf-8")
     before = snapshot(built.dist)
     done = run_cli("--queries-dir", str(queries), "--dist-dir", str(built.dist), "build")
     assert done.returncode == 1

@@ -17,7 +17,8 @@ import pytest
 from test_browser import CHROMIUM, LAUNCH_ARGS, Watched, sync_api
 
 from ascn_kg.build.pipeline import BuildResult
-from ascn_kg.catalogue import load_catalogue, render
+from ascn_kg.catalogue import load_catalogue
+from ascn_kg.store.catalogue_bind import render
 from liveserver import running_server
 from support import REPO
 

@@ -14,15 +14,9 @@ import pytest
 from flask import Flask
 
 from ascn_kg.config import load_settings
-from ascn_kg.web import permalinks
-from ascn_kg.web.permalinks import (
-    PermalinkError,
-    PermalinkStore,
-    QueryTooLong,
-    is_valid_id,
-    make_permalink,
-    resolve_permalink,
-)
+from ascn_kg.web import permalink_ids
+from ascn_kg.web.permalink_ids import PermalinkError, QueryTooLong, is_valid_id
+from ascn_kg.web.permalinks import PermalinkStore, make_permalink, resolve_permalink
 from support import REPO
 
 Q = 'SELECT ?city WHERE { ?city rdfs:label "세종"@ko } # & + % ? # \\ end'
@@ -121,7 +115,7 @@ def test_lookup_does_not_create_the_store(make_app, tmp_path: Path) -> None:
 
 def test_collision_lengthens_the_id(tmp_path: Path, monkeypatch) -> None:
     store = PermalinkStore(tmp_path, max_query_length=1000)
-    monkeypatch.setattr(permalinks, "_digest", lambda query, params: "a" * 52)
+    monkeypatch.setattr(permalink_ids, "_digest", lambda query, params: "a" * 52)
     first = store.make("SELECT 1 {}")
     second = store.make("SELECT 2 {}")
     assert (len(first), len(second)) == (12, 16)
@@ -141,7 +135,7 @@ RESOLVE_IN_NEW_PROCESS = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
-    from ascn_kg.web import permalinks
+    from ascn_kg.web import permalink_ids, permalinks
     from support import new_app
 
     app = new_app(Path(sys.argv[1]).parent, permalink_dir=Path(sys.argv[1]))

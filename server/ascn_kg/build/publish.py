@@ -1,18 +1,24 @@
-"""Load dist/ascn.trig into any SPARQL 1.1 Graph Store Protocol endpoint, graph by graph.
+"""Load the built dataset into any SPARQL 1.1 Graph Store Protocol endpoint, graph by graph.
 
-Each named graph is sent with ``PUT {endpoint}?graph=IRI`` as N-Triples (triples of the
-default graph, if any, with ``?default``), so publishing again replaces rather than adds.
+The quads are read from ``dist/store``, the store the embedded server answers from, so a
+backend holds exactly what the embedded store holds (the dataset's named graphs and its
+VoID description), on any engine. Each named graph is sent with ``PUT {endpoint}?graph=IRI``
+as N-Triples (triples of the default graph, if any, with ``?default``), so publishing again
+replaces rather than adds.
 """
 
 from __future__ import annotations
 
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from ascn_kg.store.remote import graph_url
+
+__all__ = ["PublishError", "graph_url", "graphs_of", "publish", "put_graph"]
 
 N_TRIPLES = "application/n-triples"
 
@@ -21,24 +27,19 @@ class PublishError(OSError):
     """The dataset could not be read, or the endpoint could not be reached or refused a graph."""
 
 
-def graphs_of(trig: Path) -> dict[str | None, list[ox.Triple]]:
-    """The triples of each graph of a TriG file (None: the default graph)."""
+def graphs_of(store_dir: Path) -> dict[str | None, list[ox.Triple]]:
+    """The triples of each graph of a built store (None: the default graph)."""
     graphs: dict[str | None, list[ox.Triple]] = defaultdict(list)
     try:
-        for quad in ox.parse(path=str(trig), format=ox.RdfFormat.TRIG):
+        store = ox.Store.read_only(str(store_dir))
+        for quad in store.quads_for_pattern(None, None, None, None):
             name = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
             if isinstance(name, ox.BlankNode):
-                raise PublishError(f"{trig}: a blank-node graph name cannot be published")
+                raise PublishError(f"{store_dir}: a blank-node graph name cannot be published")
             graphs[None if name is None else name.value].append(quad.triple)
-    except (OSError, SyntaxError) as error:
-        raise PublishError(f"cannot read {trig}: {error}") from error
+    except (OSError, RuntimeError) as error:
+        raise PublishError(f"cannot read {store_dir}: {error}") from error
     return dict(graphs)
-
-
-def graph_url(endpoint: str, graph: str | None) -> str:
-    """The Graph Store Protocol URL of a graph (``?graph=…``, or ``?default``)."""
-    query = "default" if graph is None else urllib.parse.urlencode({"graph": graph})
-    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 def put_graph(endpoint: str, graph: str | None, triples: list[ox.Triple], timeout: float) -> None:
@@ -59,11 +60,11 @@ def put_graph(endpoint: str, graph: str | None, triples: list[ox.Triple], timeou
 
 
 def publish(dist_dir: Path, to_url: str, timeout: float = 60.0) -> dict[str, int]:
-    """Upload every graph of ``dist_dir/ascn.trig`` to the GSP endpoint ``to_url``.
+    """Upload every graph of the store in ``dist_dir`` to the GSP endpoint ``to_url``.
 
     Returns the number of triples sent per graph ("" for the default graph).
     """
-    graphs = graphs_of(Path(dist_dir) / "ascn.trig")
+    graphs = graphs_of(Path(dist_dir) / "store")
     sent: dict[str, int] = {}
     for graph, triples in sorted(graphs.items(), key=lambda item: item[0] or ""):
         put_graph(to_url, graph, triples, timeout)

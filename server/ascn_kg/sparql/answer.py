@@ -22,7 +22,7 @@ from ascn_kg.ops.app_state import store as app_store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, record_query
 from ascn_kg.ops.headers import etag_for
 from ascn_kg.sparql.cache import ResultCache
-from ascn_kg.sparql.request import ProtocolError, graph_iris
+from ascn_kg.sparql.request import ProtocolError, graph_iris, request_iri
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryOutcome, QueryRequest, Store
 from ascn_kg.store.safety import CheckedQuery, Limits, check
 
@@ -79,9 +79,13 @@ class Plan:
 
 
 def plan_query(
-    query: str, params: dict[str, list[str]], accept: str | None, settings: Settings, app: Any = None
+    query: str, params: dict[str, list[str]], accept: str | None, settings: Settings, app: Any = None,
+    environ: dict[str, Any] | None = None,
 ) -> Plan:
-    """Check the query, negotiate the format and make the store's job (no evaluation yet)."""
+    """Check the query, negotiate the format and make the store's job (no evaluation yet).
+
+    A query with relative IRIs gets the request's IRI (from ``environ``) as its base.
+    """
     checked = check(query, Limits.from_settings(settings))
     media_type = negotiate(params, offered_formats(checked.form), accept)
     store = app_store(app)
@@ -93,12 +97,21 @@ def plan_query(
         graph_iris(params, "named-graph-uri"),
         settings.max_result_rows,
         prefix_pairs(settings.base_iri),
+        query_base(checked, environ, settings),
     )
     tag = None
     if store.version() and checked.repeatable:  # a NOW() or RAND() answer is never reused
         tag = etag_for(checked.text, media_type, job.default_graphs, job.named_graphs,
-                       job.max_rows, app=app)
+                       job.max_rows, job.base_iri, app=app)
     return Plan(checked, media_type, job, tag)
+
+
+def query_base(checked: CheckedQuery, environ: dict[str, Any] | None, settings: Settings) -> str | None:
+    """The base IRI of a query with relative IRIs: the request's IRI (None: no relative IRI)."""
+    if not checked.relative:
+        return None
+    fallback = f"{settings.base_iri}sparql"
+    return request_iri(environ, fallback) if environ is not None else fallback
 
 
 def etag_matches(etag: str | None, if_none_match: str | None) -> bool:

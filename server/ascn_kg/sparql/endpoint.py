@@ -98,7 +98,7 @@ def answer(
     query: str, params: dict[str, list[str]], settings: Settings
 ) -> tuple[Response, QueryOutcome | None, bool]:
     """Plan, then answer with a 304, or from the cache or the store (and say which)."""
-    plan = plan_query(query, params, request.headers.get("Accept"), settings)
+    plan = plan_query(query, params, request.headers.get("Accept"), settings, environ=request.environ)
     if not_modified(plan, request.method, request.headers.get("If-None-Match")):
         response = Response(status=304)
         response.headers.extend(cache_headers(plan, settings))

@@ -62,6 +62,12 @@ class Answer:
     common: list[tuple[str, str]]  # the headers its 304 repeats
 
 
+def lane_key(environ: dict[str, Any]) -> tuple[str, str, str]:
+    """What a GET answer depends on: the raw query string, ``Accept``, and the host (the base
+    IRI of a query with relative IRIs is the request's IRI)."""
+    return environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), environ.get("HTTP_HOST", "")
+
+
 def not_modified_answer(query: str, common: list[tuple[str, str]]) -> Answer:
     """The 304 to a request whose client has the answer: its common headers, no body."""
     return Answer("304 NOT MODIFIED", [*common, *security_headers("", 304)], b"", query, None, False, True,
@@ -89,7 +95,7 @@ class SparqlLane:
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:
             return self.wsgi_app(environ, start_response)
         started = environ[REQUEST_START] = time.perf_counter()
-        key = (environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""))
+        key = lane_key(environ)
         answer = self.answers.get(key)
         replayed = answer is not None
         if answer is None:
@@ -124,7 +130,7 @@ class SparqlLane:
         A plan depends only on the raw query string and ``Accept`` (the dataset of a process
         is fixed), so it is made once per distinct request and kept.
         """
-        key = (environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""))
+        key = lane_key(environ)
         known = self.plans.get(key)
         if known is not None:
             return known
@@ -135,7 +141,7 @@ class SparqlLane:
         if len(queries) != 1:
             return None
         app = self.flask_app
-        plan = plan_query(queries[0], params, key[1] or None, self.settings, app)
+        plan = plan_query(queries[0], params, key[1] or None, self.settings, app, environ)
         if plan.html:
             return None
         version = store(app).version()

@@ -11,6 +11,7 @@ import re
 from urllib.parse import parse_qsl
 
 from flask import request
+from werkzeug.wsgi import get_current_url
 
 from ascn_kg.config import Settings
 from ascn_kg.errors import Refusal
@@ -18,6 +19,8 @@ from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
 
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+# A request IRI fit to be a query's base: http(s), a plain host, a path of URL characters.
+_REQUEST_IRI = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
 
 
 class ProtocolError(Refusal):
@@ -93,3 +96,14 @@ def graph_iris(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
         if not _IRI.fullmatch(iri):
             raise ProtocolError(f"{name} must be an absolute IRI, not {iri!r}")
     return iris
+
+
+def request_iri(environ: dict, fallback: str) -> str:
+    """The IRI a request was made to, without its query string: the base IRI of its query.
+
+    SPARQL resolves relative IRIs against the base IRI, which for the Protocol is the
+    request's own IRI (as Oxigraph server and Fuseki do). The Host header is the client's
+    text, so an IRI that is not a plain http(s) URL gives way to ``fallback``.
+    """
+    iri = get_current_url(environ, strip_querystring=True)
+    return iri if _REQUEST_IRI.fullmatch(iri) else fallback

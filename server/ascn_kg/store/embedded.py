@@ -97,6 +97,9 @@ class EmbeddedStore:
     def triple_count(self) -> int:
         return dataset_counts(self, self._settings.base_iri).triples
 
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
     def execute(self, request: QueryRequest) -> QueryOutcome:
         """Evaluate a public query: in the killable pool, or in-process once proven cheap."""
         if not request.query.repeatable:  # its cost can change from one run to the next

@@ -39,6 +39,8 @@ def evaluate(store: ox.Store, request: QueryRequest) -> QueryOutcome:
         dataset["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     elif not request.query.has_dataset:
         dataset["use_default_graph_as_union"] = True
+    if request.base_iri:  # relative IRIs resolve against the request's IRI (a BASE in the text wins)
+        dataset["base_iri"] = request.base_iri
     try:
         result = store.query(request.query.text, **dataset)
     except SyntaxError as error:

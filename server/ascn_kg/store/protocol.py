@@ -70,6 +70,9 @@ class QueryRequest:
     named_graphs: tuple[str, ...] = ()
     max_rows: int = 10_000
     prefixes: tuple[tuple[str, str], ...] = ()
+    # The IRI relative IRIs of the query resolve against (the request's IRI), when it has any;
+    # an explicit BASE in the query wins over it.
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,10 @@ class Store(Protocol):
 
     def triple_count(self) -> int:
         """Distinct triples in the union of all graphs."""
+        ...
+
+    def graphs(self) -> list[str]:
+        """The IRIs of the dataset's named graphs, sorted (engines differ on ``GRAPH ?g {}``)."""
         ...
 
     def execute(self, request: QueryRequest) -> QueryOutcome:

@@ -48,6 +48,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _SCHEME_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _RISKY_IN_AMBIGUOUS = frozenset("#'\"(){}[]\\")
 _OPERAND_END = frozenset({"var", "string", "iri", "word", "lang"})
 _TERMS = frozenset({"var", "string", "iri", "word"})
@@ -94,6 +95,18 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class DatasetClause:
+    """A ``FROM`` or ``FROM NAMED`` clause: its graph (an IRI as written, relative or not)
+    and where the clause stands in the text, so that a remote backend can take it out of
+    the text and name the graph in the protocol instead."""
+
+    named: bool
+    iri: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class CheckedQuery:
     """A query that passed :func:`check`: its text, form and the services it calls."""
 
@@ -102,6 +115,11 @@ class CheckedQuery:
     services: tuple[str, ...] = ()
     has_dataset: bool = False  # FROM / FROM NAMED in the query itself
     volatile: bool = False  # calls RAND, NOW, UUID, STRUUID or BNODE (conservatively: names them)
+    # The FROM clauses as read; None when one could not be read (a backend must refuse then).
+    dataset: tuple[DatasetClause, ...] | None = ()
+    relative: bool = False  # an IRI without a scheme: resolved against a base IRI
+    has_base: bool = False  # the query declares its own BASE
+    declared_base: str = ""  # the IRI of its (last) BASE, as written
 
     @property
     def repeatable(self) -> bool:
@@ -141,7 +159,9 @@ def _check(text: str, limits: Limits) -> CheckedQuery:
         raise QueryRefused(
             "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue"
         )
-    return CheckedQuery(text, scan.form, tuple(scan.services), scan.has_dataset, scan.volatile)
+    dataset = tuple(scan.dataset) if len(scan.dataset) == scan.from_keywords else None
+    return CheckedQuery(text, scan.form, tuple(scan.services), scan.has_dataset, scan.volatile, dataset,
+                        scan.relative, scan.has_base, scan.declared_base)
 
 
 def where_group(text: str) -> int:
@@ -198,6 +218,11 @@ class _Scan:
         self.previous: tuple[str, str] = ("", "")
         self.has_dataset = False
         self.volatile = False
+        self.dataset: list[DatasetClause] = []
+        self.from_keywords = 0
+        self.relative = False
+        self.has_base = False
+        self.declared_base = ""
 
     def refuse(self, message: str, offset: int, reason: str = "other") -> None:
         raise QueryRefused(message, 400, reason, offset, self.text)
@@ -210,6 +235,7 @@ class _Scan:
                 continue
             if kind == "iri":
                 self.check_ambiguous(value, match.start())
+                self.note_iri(value)
             elif kind == "op":
                 self.bracket(value, match.start())
             elif kind == "word":
@@ -269,6 +295,12 @@ class _Scan:
                 self.volatile = True
             if keyword == "FROM":
                 self.has_dataset = True
+                self.from_keywords += 1
+                if value.upper() == "FROM" and not self.stack:
+                    self.dataset_clause(offset, tokens)
+            elif keyword == "BASE" and self.form is None:
+                self.has_base = True
+                self.base_declaration(tokens)
             elif keyword == "PREFIX" and self.form is None:
                 self.prefix(tokens)
             elif keyword in QUERY_FORMS and self.form is None:
@@ -286,7 +318,38 @@ class _Scan:
         name, iri = self.next_token(tokens), self.next_token(tokens)
         if name is not None and iri is not None and iri.lastgroup == "iri":
             self.prefixes[name.group().rstrip(":")] = iri.group()[1:-1]
+            self.note_iri(iri.group())
         self.previous = ("iri", "")
+
+    def base_declaration(self, tokens: Iterable[re.Match[str]]) -> None:
+        """Record the IRI of ``BASE <iri>``."""
+        iri = self.next_token(tokens)
+        if iri is not None and iri.lastgroup == "iri":
+            self.declared_base = iri.group()[1:-1]
+            self.note_iri(iri.group())
+        self.previous = ("iri", "")
+
+    def note_iri(self, token: str) -> None:
+        """Remember whether an IRI is relative (it then needs a base IRI to mean anything)."""
+        if not _SCHEME.match(token[1:-1]):
+            self.relative = True
+
+    def dataset_clause(self, offset: int, tokens: Iterable[re.Match[str]]) -> None:
+        """Record ``FROM [NAMED] <iri>`` (or a prefixed name); an unreadable one stays unrecorded."""
+        target = self.next_token(tokens)
+        named = target is not None and target.lastgroup == "word" and target.group().upper() == "NAMED"
+        if named:
+            target = self.next_token(tokens)
+        self.previous = ("iri", "")
+        if target is None or "\\" in target.group():
+            return
+        if target.lastgroup == "iri":
+            self.note_iri(target.group())
+            iri: str | None = target.group()[1:-1]
+        else:
+            iri = self.pname_iri(target.group()) if target.lastgroup == "word" else None
+        if iri is not None:
+            self.dataset.append(DatasetClause(named, iri, offset, target.end()))
 
     def service(self, offset: int, tokens: Iterable[re.Match[str]], glued: str) -> None:
         """Refuse ``SERVICE`` unless its target is an allow-listed IRI.

@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, json
 from ascn_kg.iris import KINDS
 from ascn_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from ascn_kg.ops.headers import dataset_version
+from ascn_kg.web.query_api import openapi_paths
 
 EXTENSION_KEY = "ascn_openapi"
 OPENAPI_VERSION = "3.1.0"
@@ -129,6 +130,10 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                        _param("limit", description="Most results.", type="integer", minimum=1)],
         "responses": _answers("Matches, best first.", {"application/json": {"schema": {}}}),
     }},
+    "/api/queries": {"get": {
+        "summary": "The query catalogue: every query with its parameters (JSON)", "tags": ["catalogue"],
+        "responses": _answers("The catalogue.", {"application/json": {"schema": {"type": "array"}}}),
+    }},
     "/query": {
         "get": {
             "summary": "The query page (catalogue and editor)", "tags": ["sparql"],
@@ -177,6 +182,9 @@ def document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint in SKIPPED_ENDPOINTS or rule.endpoint.endswith(".static"):
+            continue
+        if rule.endpoint == "query_api.answer":  # one path per catalogue query, with its parameters
+            paths.update(openapi_paths(app))
             continue
         path, names = openapi_path(rule.rule)
         known = OPERATIONS.get(path)

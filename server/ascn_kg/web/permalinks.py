@@ -4,7 +4,9 @@ An id is the first 12 characters of the base32 SHA-256 of the normalised query a
 parameters, so the same query always gets the same link (a rare collision lengthens it).
 Links live in a SQLite file (WAL, so the server's workers write safely) under
 ``settings.permalink_folder`` (by default ``instance/permalinks`` beside ``dist/``, so that
-they survive rebuilds).
+they survive rebuilds). With an external backend they live in the backend store instead
+(:mod:`ascn_kg.web.permalinks_backend`), so that every web node in front of it shares them.
+The id rules are in :mod:`ascn_kg.web.permalink_ids`.
 
 Routes: ``POST /q`` (form field ``query``, other fields kept as parameters) answers 303 to
 ``/q/<id>``, which answers 303 to the query page ``/query?query=…&run=1``. A catalogue query
@@ -13,14 +15,11 @@ has a short link by its name too: ``/q/capital-cities`` answers 303 to ``/query?
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import json
-import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -29,19 +28,19 @@ from flask import Blueprint, Flask, Response, abort, current_app, redirect, requ
 
 from ascn_kg.catalogue import CatalogueError, UnknownQuery, resolve
 from ascn_kg.config import Settings
-from ascn_kg.errors import Refusal
 from ascn_kg.ops.app_state import settings as app_settings
+from ascn_kg.web.permalink_ids import (
+    RESERVED,
+    Params,
+    ParamValue,
+    PermalinkError,
+    candidate_ids,
+    encode_params,
+    is_valid_id,
+    prepare,
+)
+from ascn_kg.web.permalinks_backend import BackendPermalinks
 
-ParamValue = str | Sequence[str]
-Params = dict[str, str | list[str]]
-
-ID_LENGTH = 12
-ID_PATTERN = re.compile(r"^[a-z2-7]{12,52}$")
-PARAM_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-MAX_PARAMS = 16
-MAX_PARAM_VALUES = 16
-MAX_PARAM_CHARS = 2_000
-RESERVED = frozenset({"query", "run"})
 DB_NAME = "permalinks.sqlite3"
 EXTENSION_KEY = "ascn_permalinks"
 QUERY_PAGE = "/query"
@@ -53,58 +52,6 @@ CREATE TABLE IF NOT EXISTS permalink (
     created TEXT NOT NULL
 )
 """
-
-
-class PermalinkError(Refusal, ValueError):
-    """The query or its parameters cannot be stored (empty, malformed); HTTP 400."""
-
-
-class QueryTooLong(PermalinkError):
-    """The query is longer than ``settings.max_query_length``; HTTP 413."""
-
-    status = 413
-
-
-def normalise_query(text: str) -> str:
-    """Line endings as LF, outer whitespace removed: the same query gets the same id."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _is_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def normalise_params(params: Mapping[str, ParamValue] | None) -> Params:
-    """Check keys and values; a single value stays a string, several become a list."""
-    clean: Params = {}
-    for key, value in (params or {}).items():
-        if not isinstance(key, str) or not PARAM_KEY.match(key) or key in RESERVED:
-            raise PermalinkError(f"parameter name not allowed: {key!r}")
-        values = [value] if isinstance(value, str) else list(value)
-        if not values or len(values) > MAX_PARAM_VALUES:
-            raise PermalinkError(f"parameter {key!r} needs 1 to {MAX_PARAM_VALUES} values")
-        for item in values:
-            if not isinstance(item, str) or len(item) > MAX_PARAM_CHARS or not _is_text(item):
-                raise PermalinkError(f"parameter {key!r}: value too long or not text")
-        clean[key] = values[0] if len(values) == 1 else values
-    if len(clean) > MAX_PARAMS:
-        raise PermalinkError(f"at most {MAX_PARAMS} parameters")
-    return dict(sorted(clean.items()))
-
-
-def _digest(query: str, params: Params) -> str:
-    canonical = json.dumps([query, params], ensure_ascii=False, separators=(",", ":"))
-    raw = hashlib.sha256(canonical.encode("utf-8")).digest()
-    return base64.b32encode(raw).decode("ascii").lower().rstrip("=")
-
-
-def is_valid_id(link_id: str) -> bool:
-    """Ids are 12 to 52 lower-case base32 characters."""
-    return bool(ID_PATTERN.match(link_id))
 
 
 class PermalinkStore:
@@ -135,20 +82,11 @@ class PermalinkStore:
 
     def make(self, query_text: str, extra_params: Mapping[str, ParamValue] | None = None) -> str:
         """Store the query (idempotently) and return its id."""
-        query = normalise_query(query_text)
-        if not query:
-            raise PermalinkError("empty query")
-        if len(query) > self.max_query_length:
-            raise QueryTooLong(f"query longer than {self.max_query_length} characters")
-        if not _is_text(query):
-            raise PermalinkError("query is not valid Unicode text")
-        params = normalise_params(extra_params)
-        digest = _digest(query, params)
-        encoded = json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+        query, params, digest = prepare(query_text, extra_params, self.max_query_length)
+        encoded = encode_params(params)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._connect() as db:
-            for length in range(ID_LENGTH, len(digest) + 1, 4):
-                link_id = digest[:length]
+            for link_id in candidate_ids(digest):
                 db.execute(
                     "INSERT OR IGNORE INTO permalink (id, query, params, created) VALUES (?,?,?,?)",
                     (link_id, query, encoded, now),
@@ -171,7 +109,7 @@ class PermalinkStore:
         return None if row is None else (row[0], json.loads(row[1]))
 
 
-def _store() -> PermalinkStore:
+def _store() -> PermalinkStore | BackendPermalinks:
     return current_app.extensions[EXTENSION_KEY]
 
 
@@ -233,11 +171,14 @@ def is_catalogue_name(name: str) -> bool:
     return True
 
 
-def init_app(app: Flask, settings: Settings) -> PermalinkStore:
-    """Register the routes and the store (the folder is created on first use)."""
-    store = PermalinkStore(
-        settings.permalink_folder, max_query_length=settings.max_query_length
-    )
+def init_app(app: Flask, settings: Settings) -> PermalinkStore | BackendPermalinks:
+    """Register the routes and the store: in the backend with ``backend_url`` (shared by every
+    web node), else the SQLite file (the folder is created on first use)."""
+    store: PermalinkStore | BackendPermalinks
+    if settings.backend_url:
+        store = BackendPermalinks(app, settings)
+    else:
+        store = PermalinkStore(settings.permalink_folder, max_query_length=settings.max_query_length)
     app.extensions[EXTENSION_KEY] = store
     app.register_blueprint(bp)
     return store

@@ -1,7 +1,7 @@
 """The query page ``/query``: an editor, the catalogue of example questions, labelled results.
 
 ``/query?name=NAME[&param=value…]&run=1`` runs a catalogue query (its parameters bound by
-:func:`ascn_kg.catalogue.render`); ``/query?query=TEXT&run=1`` runs any query (permalinks
+:func:`ascn_kg.catalogue_bind.render`); ``/query?query=TEXT&run=1`` runs any query (permalinks
 ``/q/<id>`` land here). Queries pass the same safety check and cache as ``/sparql``;
 results are shown with labels in the page language and links to entity pages, and can be
 downloaded in every format of the endpoint (links to ``/sparql?query=…&format=…``).
@@ -18,11 +18,11 @@ from flask import Blueprint, Response, request
 
 from ascn_kg import labels
 from ascn_kg.catalogue import CatalogueError, load_catalogue
-from ascn_kg.catalogue import render as render_query
 from ascn_kg.config import DEFAULT_BASE_IRI
-from ascn_kg.sparql.answer import record, run_cached
+from ascn_kg.sparql.answer import query_base, record, run_cached
 from ascn_kg.sparql.errors import classify, status_and_message
 from ascn_kg.sparql.html import graph_rows
+from ascn_kg.store.catalogue_bind import render as render_query
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, StoreError
 from ascn_kg.store.safety import Limits, QueryRefused, check
 from ascn_kg.web.kit import Labeller, base_iri, href, page_lang, render, root, settings, store, t
@@ -79,7 +79,8 @@ def run(text: str) -> dict[str, Any]:
     try:
         checked = check(text, Limits.from_settings(settings()))
         media = JSON_RESULTS if checked.form in {"SELECT", "ASK"} else N_TRIPLES
-        job = QueryRequest(checked, media, max_rows=settings().max_result_rows)
+        job = QueryRequest(checked, media, max_rows=settings().max_result_rows,
+                           base_iri=query_base(checked, request.environ, settings()))
         outcome, was_cached = run_cached(store(), job)
     except (QueryRefused, StoreError) as error:
         outcome_name, _, reason = classify(error)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, NotFound
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, default_exceptions
 
 from ascn_kg.config import Settings
 from ascn_kg.ops.app_state import has_store, store
-from ascn_kg.store.protocol import StoreMissing
+from ascn_kg.sparql.errors import status_and_message
+from ascn_kg.store.protocol import StoreError, StoreMissing
 from ascn_kg.web import (
     browse,
     charts,
@@ -26,6 +27,7 @@ from ascn_kg.web import (
     ontology_doc,
     openapi,
     permalinks,
+    query_api,
     query_page,
     search,
     vocabulary,
@@ -63,6 +65,19 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     return render("error.html", status=status, title=title, message=error.description or "")
 
 
+def _store_failed(error: StoreError) -> Response:
+    """A page whose store failed (a backend down, slow or refusing): the status /sparql gives."""
+    status, message, _ = status_and_message(error)
+    current_app.logger.warning("page %s: %s", status, message)
+    response = _http_error(default_exceptions.get(status, InternalServerError)(description=message))
+    if isinstance(response, HTTPException):  # neither HTML nor JSON wanted: plain text
+        response = Response(message + "\n", status=status, mimetype="text/plain")
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
+
+
 def _need_store() -> Response | None:
     """``before_request``: without a store, the browsing surface answers 503 (not 500)."""
     if request.blueprint not in BLUEPRINTS:
@@ -83,8 +98,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     for module in PAGE_MODULES:
         app.register_blueprint(module.bp)
     permalinks.init_app(app, settings)
+    query_api.init_app(app)  # the catalogue as an API, in grlc's convention
     openapi.init_app(app)
     app.before_request(_need_store)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoreError, _store_failed)
     if has_store(app):
         search.init_app(app)
