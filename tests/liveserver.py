@@ -22,11 +22,14 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from benchmarks.bench import command_of, descendants
 
 DEFAULT_APP = "ascn_kg:create_app()"
 START_TIMEOUT = 20.0
@@ -241,3 +244,33 @@ def running_engine(name: str) -> Iterator[Engine]:
             yield Engine(name, f"{base}/sparql", f"{base}/sparql-graph-crud")
     else:
         raise ValueError(f"unknown engine {name!r}")
+
+
+# --- the processes of a running server ---------------------------------------------------
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def master_pid(base: str) -> int:
+    """The server's master listening on ``base``: its workers are forks with the same command line."""
+    port = urllib.parse.urlsplit(base).port
+    candidates = set()
+    for entry in Path("/proc").iterdir():
+        command = command_of(int(entry.name)) if entry.name.isdigit() else ""
+        if f"--port {port} " in command + " " and "ascn_kg.ops.runner" in command:
+            candidates.add(int(entry.name))
+    masters = [pid for pid in candidates if parent_of(pid) not in candidates]
+    assert len(masters) == 1, f"server processes for {base}: {candidates}"
+    return masters[0]
+
+
+def workers_of(master: int) -> list[int]:
+    """The server's workers: the master's children (not the query-pool processes they start)."""
+    result = []
+    for pid in descendants(master):
+        with contextlib.suppress(OSError):
+            if parent_of(pid) == master and "ascn_kg.store.pool" not in command_of(pid):
+                result.append(pid)
+    return result

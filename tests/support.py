@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,8 @@ from ascn_kg.ops.app_state import attach_store
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "https://kg.ascn.example/"
+CLI = [sys.executable, "-m", "ascn_kg.cli"]
+BUILD_TIMEOUT = 180
 
 
 def new_app(scratch: Path, store: Any = None, **settings: Any) -> Flask:
@@ -72,3 +76,9 @@ def select(store: ox.Store, query: str) -> list[dict[str, str]]:
 def key(iri: str) -> str:
     """The key (last path segment) of an entity IRI."""
     return iri.rsplit("/", 1)[-1]
+
+
+def cli_build(data_dir: Path, dist: Path) -> subprocess.CompletedProcess[str]:
+    """``ascn-kg build`` of ``data_dir`` into ``dist``, as a user runs it."""
+    return subprocess.run([*CLI, "--data-dir", str(data_dir), "--dist-dir", str(dist), "build"],
+                          capture_output=True, text=True, timeout=BUILD_TIMEOUT)

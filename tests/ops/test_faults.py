@@ -6,7 +6,6 @@ build``) on loopback; none asserts a timing beyond generous bounds.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -24,16 +23,14 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from benchmarks.bench import Client, command_of, descendants, our_server
+from benchmarks.bench import Client, our_server
 from benchmarks.synthetic import write_dist
 
-from liveserver import running_server
-from support import REPO
+from liveserver import master_pid, running_server, workers_of
+from support import BUILD_TIMEOUT, CLI, REPO, cli_build
 
 pytestmark = pytest.mark.slow
 APP = "ascn_kg:create_app()"
-BUILD_TIMEOUT = 180
-CLI = [sys.executable, "-m", "ascn_kg.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -55,33 +52,6 @@ def ready_version(base: str) -> str:
     status, _, body = get(base, "/readyz")
     assert status == 200, body
     return json.loads(body)["dataset_version"]
-
-
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-def master_pid(base: str) -> int:
-    """The server's master listening on ``base``: its workers are forks with the same command line."""
-    port = urllib.parse.urlsplit(base).port
-    candidates = set()
-    for entry in Path("/proc").iterdir():
-        command = command_of(int(entry.name)) if entry.name.isdigit() else ""
-        if f"--port {port} " in command + " " and "ascn_kg.ops.runner" in command:
-            candidates.add(int(entry.name))
-    masters = [pid for pid in candidates if parent_of(pid) not in candidates]
-    assert len(masters) == 1, f"server processes for {base}: {candidates}"
-    return masters[0]
-
-
-def workers_of(master: int) -> list[int]:
-    """The server's workers: the master's children (not the query-pool processes they start)."""
-    result = []
-    for pid in descendants(master):
-        with contextlib.suppress(OSError):
-            if parent_of(pid) == master and "ascn_kg.store.pool" not in command_of(pid):
-                result.append(pid)
-    return result
 
 
 # --- a worker killed during load -----------------------------------------------------------
@@ -188,11 +158,6 @@ def test_serving_a_broken_store_exits_with_one_clear_line(
 
 
 # --- builds while serving --------------------------------------------------------------------
-
-
-def cli_build(data_dir: Path, dist: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, "--data-dir", str(data_dir), "--dist-dir", str(dist), "build"],
-                          capture_output=True, text=True, timeout=BUILD_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
