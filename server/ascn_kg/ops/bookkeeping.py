@@ -29,7 +29,7 @@ from prometheus_client import CollectorRegistry
 from ascn_kg.config import Settings
 from ascn_kg.ops import headers, health
 from ascn_kg.ops.app_state import store
-from ascn_kg.ops.metrics import OUTCOMES, Metrics, create_metrics, exposition
+from ascn_kg.ops.metrics import OUTCOMES, Metrics, Tally, create_metrics, exposition
 from ascn_kg.ops.querylog import QUERY_LOGGER_NAME, configure_logging, log_query, query_fields, query_level
 
 __all__ = ["REQUEST_START", "Ops", "init_app", "queue_query", "record_query"]
@@ -61,13 +61,13 @@ class Ops:
     def write_query(
         self, outcome: str, duration_s: float, rows: int | None, query: str, client: str | None,
         reason: str | None, truncated: bool, user_agent: str | None,
-        error: BaseException | None, created: float,
+        error: BaseException | None, created: float, tally: Tally | None = None,
     ) -> None:
         """Update the metrics and write the log line of one query (no Flask context needed)."""
         cached = outcome == "cached"
         slow = duration_s > self.settings.slow_query_seconds
         if self.metrics is not None:
-            self.metrics.observe_query(outcome, duration_s, rows, reason, cached, truncated, slow)
+            self.metrics.observe_query(outcome, duration_s, rows, reason, cached, truncated, slow, tally)
         if not self.settings.query_log_enabled:
             return
         level = query_level(outcome, slow)
@@ -121,8 +121,7 @@ class Ops:
                 while len(batch) < BOOKKEEPING_BATCH_MAX:
                     batch.append(items.get_nowait())
             try:
-                for pending, request_key in batch:
-                    self.write(pending, request_key)
+                self.write_batch(batch)
             finally:
                 for _ in batch:
                     items.task_done()
@@ -134,11 +133,18 @@ class Ops:
 
     def write(self, pending: list[Any], request_key: tuple[Any, ...] | None) -> None:
         """Count a request and write its queries' metrics and log lines; never raises."""
+        self.write_batch([(pending, request_key)])
+
+    def write_batch(self, batch: list[tuple[list[Any], tuple[Any, ...] | None]]) -> None:
+        """Count the batch's requests and write their queries' metrics (added up) and log lines."""
+        tally = Tally()
         try:
-            if request_key is not None and self.metrics is not None:
-                self.metrics.observe_request(*request_key)
-            for entry in pending:
-                self.write_query(*entry)
+            for pending, request_key in batch:
+                if request_key is not None and self.metrics is not None:
+                    self.metrics.observe_request(*request_key, tally=tally)
+                for entry in pending:
+                    self.write_query(*entry, tally=tally)
+            tally.write()
         except Exception:  # the response is already sent: report, never raise into the server
             log.exception("writing request metrics or query log failed")
 

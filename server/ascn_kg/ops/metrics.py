@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -100,28 +101,31 @@ class Metrics:
 
     def observe_query(
         self, outcome: str, duration_s: float, rows: int | None, reason: str | None,
-        cached: bool, truncated: bool, slow: bool,
+        cached: bool, truncated: bool, slow: bool, tally: Tally | None = None,
     ) -> None:
-        """Count one SPARQL query."""
+        """Count one SPARQL query (into ``tally``, written with the rest of its batch)."""
+        into = tally or Tally()
         count, seconds = self._by_outcome[outcome]
-        count.inc()
-        seconds.observe(duration_s)
+        into.inc(count)
+        into.observe(seconds, duration_s)
         if outcome == "refused":
-            self._by_reason.get(reason or "other", self._by_reason["other"]).inc()
-        elif cached:
-            self.cache_hits.inc()
+            into.inc(self._by_reason.get(reason or "other", self._by_reason["other"]))
         else:
-            self.cache_misses.inc()
+            into.inc(self.cache_hits if cached else self.cache_misses)
         if outcome == "timeout":
-            self.timeouts.inc()
+            into.inc(self.timeouts)
         if truncated:
-            self.truncated.inc()
+            into.inc(self.truncated)
         if rows:
-            self.rows.inc(rows)
+            into.inc(self.rows, rows)
         if slow:
-            self.slow.inc()
+            into.inc(self.slow)
+        if tally is None:
+            into.write()
 
-    def observe_request(self, rule: str | None, method: str, status: int, seconds: float) -> None:
+    def observe_request(
+        self, rule: str | None, method: str, status: int, seconds: float, tally: Tally | None = None,
+    ) -> None:
         """Count one HTTP request under its URL rule (never its raw path)."""
         key = (rule or UNMATCHED_ROUTE, method if method in METHODS else "other", status)
         children = self._request_children.get(key)
@@ -130,8 +134,55 @@ class Metrics:
                 children = (self.requests.labels(key[0], key[1], str(status)),
                             self.request_seconds.labels(key[0]))
                 self._request_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        into = tally or Tally()
+        into.inc(children[0])
+        into.observe(children[1], seconds)
+        if tally is None:
+            into.write()
+
+
+class Tally:
+    """Counts and observations of a batch of requests, written with one increment per series.
+
+    A busy process answers thousands of requests a second; in multiprocess mode every
+    increment is a locked write to a memory-mapped file, so a batch adds up what it can first.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[Any, float] = {}
+        self.observed: dict[Any, list[float]] = {}
+
+    def inc(self, counter: Any, amount: float = 1.0) -> None:
+        self.counts[counter] = self.counts.get(counter, 0.0) + amount
+
+    def observe(self, histogram: Any, amount: float) -> None:
+        self.observed.setdefault(histogram, []).append(amount)
+
+    def write(self) -> None:
+        for counter, amount in self.counts.items():
+            counter.inc(amount)
+        for histogram, amounts in self.observed.items():
+            observe_all(histogram, amounts)
+
+
+def observe_all(histogram: Any, amounts: list[float]) -> None:
+    """``histogram.observe`` for each amount, as one increment per bucket touched and one of the sum.
+
+    Uses the labelled histogram's buckets (``_upper_bounds``, ``_buckets``, ``_sum``: stable in
+    prometheus_client for years); falls back to one ``observe`` each if they are not there.
+    """
+    bounds = getattr(histogram, "_upper_bounds", None)
+    if bounds is None or not hasattr(histogram, "_buckets") or not hasattr(histogram, "_sum"):
+        for amount in amounts:
+            histogram.observe(amount)
+        return
+    per_bucket: dict[int, int] = {}
+    for amount in amounts:
+        index = bisect_left(bounds, amount)  # the first bound >= amount, as observe() picks it
+        per_bucket[index] = per_bucket.get(index, 0) + 1
+    histogram._sum.inc(sum(amounts))
+    for index, count in per_bucket.items():
+        histogram._buckets[index].inc(count)
 
 
 class DatasetCollector(Collector):

@@ -19,6 +19,8 @@ class ResultCache(Generic[V]):
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> V | None:
+        if self.max_entries <= 0:  # switched off: nothing to look up
+            return None
         with self._lock:
             item = self._items.get(key)
             if item is None:

@@ -107,7 +107,9 @@ class EmbeddedStore:
         inline = self._inline_s > 0 and request in self._proven
         started = time.perf_counter()
         outcome = evaluate_safely(self._store, request) if inline else self._pool_run(request)
-        self._remember(request, time.perf_counter() - started <= self._inline_s)
+        cheap = time.perf_counter() - started <= self._inline_s
+        if cheap != inline:  # newly proven cheap, or no longer: the hot path changes nothing
+            self._remember(request, cheap)
         return outcome
 
     def _query_pool(self) -> QueryPool:

@@ -74,6 +74,19 @@ class QueryRequest:
     # an explicit BASE in the query wins over it.
     base_iri: str | None = None
 
+    def __hash__(self) -> int:
+        """Computed once: a request is looked up (result cache, proven-cheap set) on every answer."""
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.query, self.media_type, self.default_graphs, self.named_graphs, self.max_rows,
+                          self.prefixes, self.base_iri))
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __getstate__(self) -> dict[str, object]:
+        """Without the kept hash: another process hashes strings differently."""
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
 
 @dataclass(frozen=True)
 class QueryOutcome:
