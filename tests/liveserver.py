@@ -49,20 +49,27 @@ def _env_value(value: Any) -> str:
     return str(value)
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float = START_TIMEOUT,
+    name: str = "server",
+    pause: float = 0.05,
+) -> None:
     """Poll ``url`` until it answers (any HTTP status); fail with the log if the process dies."""
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except urllib.error.HTTPError:
             return
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server did not answer within {START_TIMEOUT} s:\n{log.read_text()}")
+            time.sleep(pause)
+    raise RuntimeError(f"{name} did not answer within {timeout} s:\n{log.read_text()}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -186,7 +193,7 @@ def running_virtuoso() -> Iterator[str]:
                                        stdin=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{http_port}"
         try:
-            _wait_for_virtuoso(f"{base}/sparql?query=ASK%7B%7D", process, log)
+            wait_until_up(f"{base}/sparql?query=ASK%7B%7D", process, log, VIRTUOSO_START_TIMEOUT, "virtuoso", 0.2)
             isql(isql_binary, sql_port, 'GRANT SPARQL_UPDATE TO "SPARQL";')
             yield base
         finally:
@@ -195,21 +202,6 @@ def running_virtuoso() -> Iterator[str]:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(20)
             stop(process)
-
-
-def _wait_for_virtuoso(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + VIRTUOSO_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"virtuoso exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"virtuoso did not answer within {VIRTUOSO_START_TIMEOUT} s:\n{log.read_text()}")
 
 
 @dataclass(frozen=True)

@@ -8,73 +8,12 @@ step go to ``test-artifacts/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from ascn_kg.build.pipeline import BuildResult
-from liveserver import running_server
-from support import REPO
+from browsing import Watched, playwright_or_skip
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = REPO / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
-WATCH_CSP = """document.addEventListener('securitypolicyviolation', e => {
-  window.__cspViolations = (window.__cspViolations || []).concat([e.violatedDirective + ' ' + e.blockedURI]);
-});"""
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    permalinks = tmp_path_factory.mktemp("permalinks")
-    with running_server(built.dist, base_iri="https://kg.ascn.example/", permalink_dir=permalinks) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Watched:
-    """A page whose console errors and CSP violations are collected."""
-
-    def __init__(self, browser: object, width: int = 1280) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
-        self.context.add_init_script(WATCH_CSP)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def check(self, step: str) -> None:
-        """No console error, no CSP violation; a screenshot of the step."""
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{step}.png"), full_page=True)
-        violations = self.page.evaluate("window.__cspViolations || []")
-        assert violations == [], f"{step}: CSP violations {violations}"
-        assert self.errors == [], f"{step}: console errors {self.errors}"
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture()
-def watched(browser: object) -> Iterator[Watched]:
-    w = Watched(browser)
-    yield w
-    w.close()
+playwright_or_skip()
 
 
 def test_walk_through_the_site(server: str, watched: Watched) -> None:

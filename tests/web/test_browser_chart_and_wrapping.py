@@ -5,17 +5,13 @@ Korean lines break between words only, on every pilot city's page at phone width
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, Watched, sync_api
 
-from ascn_kg.build.pipeline import BuildResult
-from liveserver import running_server
+from browsing import ARTIFACTS, Watched, playwright_or_skip
 
 pytestmark = pytest.mark.browser
-
-BASE = "https://kg.ascn.example/"
+playwright_or_skip()
 # Every text of the chart shown, as a box in the drawing's units: getBBox(), carried through the
 # element's transform (the rotated axis title) into the coordinates of its <svg>.
 TEXT_BOXES = """() => {
@@ -55,18 +51,8 @@ BROKEN_WORDS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(built.dist, base_iri=BASE, permalink_dir=tmp_path_factory.mktemp("links")) as url:
-        yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def overlapping(boxes: list[dict]) -> list[tuple[str, str]]:

@@ -10,45 +10,26 @@ import io
 import re
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, LAUNCH_ARGS, Watched, sync_api
 
-from ascn_kg.build.pipeline import BuildResult
 from ascn_kg.catalogue import load_catalogue
 from ascn_kg.store.catalogue_bind import render
-from liveserver import running_server
+from browsing import ARTIFACTS, SITE_BASE, Watched, playwright_or_skip
 from support import REPO
 
 pytestmark = pytest.mark.browser
-
-BASE = "https://kg.ascn.example/"
+playwright_or_skip()
 FIRST = load_catalogue(REPO / "queries")[0]
 # The one console message a malformed query may cause: the browser logs the page's 400 answer.
 EXPECTED_400 = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
 
 
-@pytest.fixture(scope="module")
-def server(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(built.dist, base_iri=BASE, permalink_dir=tmp_path_factory.mktemp("links")) as url:
-        yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
-@pytest.fixture()
-def watched(browser: object) -> Iterator[Watched]:
-    w = Watched(browser)
-    yield w
-    w.close()
 
 
 def editor_text(page: object) -> str:
@@ -105,7 +86,7 @@ def test_the_editor_highlights_matches_brackets_and_completes_from_the_ontology(
     assert "Pilot city" in page.locator(".cm-tooltip-autocomplete li[aria-selected]").inner_text()
     watched.check("editor-03-class-completion")
     page.keyboard.press("Enter")
-    assert editor_text(page) == (f"PREFIX ascn: <{BASE}def/ascn#>\n"
+    assert editor_text(page) == (f"PREFIX ascn: <{SITE_BASE}def/ascn#>\n"
                                  "SELECT ?c WHERE { ?c a ascn:PilotCity}")  # the PREFIX line was added
     page.keyboard.press("Control+Enter")
     page.locator("table.results-table").wait_for()
@@ -226,7 +207,7 @@ def test_the_query_page_works_as_a_plain_form_without_javascript(server: str, br
         page.locator("#query-form button[type=submit]").click()
         caret = page.locator(".query-error pre.caret")
         assert caret.inner_text() == "1 | SELECT * WHERE { ?s ?p }\n  |                        ^"
-        page.screenshot(path=str(REPO / "test-artifacts" / "editor-09-no-javascript.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "editor-09-no-javascript.png"), full_page=True)
     finally:
         context.close()
 

@@ -145,6 +145,13 @@ class Emitter:
             self.text(s, prop, en, "en", at)
             self.text(s, prop, ko, "ko", at)
 
+    def described(self, s: Node, cls: Node, row: Row, at: Cite) -> None:
+        """A typed subject with the row's labels and schema:description in both languages."""
+        self.add(s, RDF.type, cls, at)
+        self.labels(s, row["label_en"], row["label_ko"], at)
+        self.text(s, SCHEMA.description, row["description_en"], "en", at)
+        self.text(s, SCHEMA.description, row["description_ko"], "ko", at)
+
     def integer(self, s: Node, p: Node, value: int | None, at: Cite) -> None:
         if value is not None:
             self.add(s, p, Literal(value, datatype=XSD.integer), at)
@@ -383,10 +390,7 @@ def convert_events(t: Tables, e: Emitter) -> None:
     for row in t["events"]:
         s, at = e.thing("event", row["id"]), e.at(row)
         timeline = row["chart1_order"] is not None
-        e.add(s, RDF.type, e.ascn.TimelineEvent if timeline else e.ascn.Event, at)
-        e.labels(s, row["label_en"], row["label_ko"], at)
-        e.text(s, SCHEMA.description, row["description_en"], "en", at)
-        e.text(s, SCHEMA.description, row["description_ko"], "ko", at)
+        e.described(s, e.ascn.TimelineEvent if timeline else e.ascn.Event, row, at)
         e.integer(s, e.ascn.listPosition, row["chart1_order"], at)
         e.date(s, SCHEMA.startDate, row["start"], at)
         e.date(s, SCHEMA.endDate, row["end"], at)
@@ -493,10 +497,7 @@ def convert_governance(t: Tables, e: Emitter) -> None:
 def convert_partnerships_and_initiatives(t: Tables, e: Emitter) -> None:
     for row in t["partnerships"]:
         s, at = e.thing("partnership", row["id"]), e.at(row)
-        e.add(s, RDF.type, e.ascn.Partnership, at)
-        e.labels(s, row["label_en"], row["label_ko"], at)
-        e.text(s, SCHEMA.description, row["description_en"], "en", at)
-        e.text(s, SCHEMA.description, row["description_ko"], "ko", at)
+        e.described(s, e.ascn.Partnership, row, at)
         for partner in row["partner"]:
             e.add(s, e.ascn.hasPartner, e.thing("organisation", partner), at)
         e.add(s, e.ascn.concernsCity, e.thing("city", row["city"]), at)
@@ -506,10 +507,7 @@ def convert_partnerships_and_initiatives(t: Tables, e: Emitter) -> None:
         e.date(s, SCHEMA.startDate, row["date"], at)
     for row in t["initiatives"]:
         s, at = e.thing("initiative", row["id"]), e.at(row)
-        e.add(s, RDF.type, e.ascn.Initiative, at)
-        e.labels(s, row["label_en"], row["label_ko"], at)
-        e.text(s, SCHEMA.description, row["description_en"], "en", at)
-        e.text(s, SCHEMA.description, row["description_ko"], "ko", at)
+        e.described(s, e.ascn.Initiative, row, at)
         for ref in row["actors"]:
             e.add(s, e.ascn.involves, e.ref(ref), at)
         if row["place"]:
