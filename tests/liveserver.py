@@ -6,7 +6,9 @@ its base URL ``http://127.0.0.1:PORT``; afterwards it stops the whole process gr
 ``running_oxigraph()`` does the same for an empty Oxigraph server (SPARQL at ``/query``,
 Graph Store Protocol at ``/store``), ``running_virtuoso()`` for an empty OpenLink Virtuoso
 (SPARQL at ``/sparql``, Graph Store Protocol at ``/sparql-graph-crud``) configured by
-``tests/virtuoso.ini``. ``running_engine(name)`` starts either, as an :class:`Engine`.
+``tests/virtuoso.ini``. ``running_engine(name)`` starts either, as an :class:`Engine`;
+``published_engine(name, dist)`` with a build published into it; ``server_over(name, dist)``
+our server on the embedded store or in front of such an engine.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from benchmarks.bench import command_of, descendants
+
+from ascn_kg.build.publish import publish
 
 DEFAULT_APP = "ascn_kg:create_app()"
 START_TIMEOUT = 20.0
@@ -236,6 +241,28 @@ def running_engine(name: str) -> Iterator[Engine]:
             yield Engine(name, f"{base}/sparql", f"{base}/sparql-graph-crud")
     else:
         raise ValueError(f"unknown engine {name!r}")
+
+
+@contextlib.contextmanager
+def published_engine(name: str, dist: Path) -> Iterator[Engine]:
+    """Engine ``name`` holding the build in ``dist``; skips the test when it is not installed."""
+    missing = engine_missing(name)
+    if missing:
+        pytest.skip(missing)
+    with running_engine(name) as engine:
+        publish(dist, engine.store_url)
+        yield engine
+
+
+@contextlib.contextmanager
+def server_over(name: str, dist: Path, **settings: Any) -> Iterator[str]:
+    """Our server on ``dist``: on its embedded store (``"embedded"``) or in front of engine ``name``."""
+    if name == "embedded":
+        with running_server(dist, **settings) as url:
+            yield url
+        return
+    with published_engine(name, dist) as engine, running_server(dist, backend_url=engine.query_url, **settings) as url:
+        yield url
 
 
 # --- the processes of a running server ---------------------------------------------------

@@ -30,11 +30,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from ascn_kg.build.publish import publish
 from ascn_kg.namespaces import SD
 from ascn_kg.store.terms import to_rdflib
 from fixtures_sparql import BASE, GRAPHS, NUMBERS, graph_iri, make_dist
-from liveserver import engine_missing, running_engine, running_server
+from liveserver import server_over
 
 ROW_CAP = 1_000
 LIMITS = {"query_timeout": 1, "max_result_rows": ROW_CAP, "max_query_length": 2_000_000,
@@ -93,17 +92,8 @@ def parse_triples(body: bytes, media_type: str) -> set:
 
 @pytest.fixture(scope="module", params=["embedded", "oxigraph", "virtuoso"])
 def base(request: pytest.FixtureRequest, dist: Path) -> Iterator[str]:
-    if request.param == "embedded":
-        with running_server(dist, **LIMITS) as url:
-            yield url
-        return
-    missing = engine_missing(request.param)
-    if missing:
-        pytest.skip(missing)
-    with running_engine(request.param) as engine:
-        publish(dist, engine.store_url)
-        with running_server(dist, backend_url=engine.query_url, **LIMITS) as url:
-            yield url
+    with server_over(request.param, dist, **LIMITS) as url:
+        yield url
 
 
 def call(

@@ -16,9 +16,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
-from ascn_kg.build.publish import publish
 from fixtures_sparql import BASE, make_dist
-from liveserver import ENGINE_NAMES, engine_missing, running_engine, running_server
+from liveserver import ENGINE_NAMES, server_over
 
 RELATIVE = "CONSTRUCT { <s> <p> 1 } WHERE {}"
 WITH_BASE = "BASE <http://example.org/> CONSTRUCT { <s> <p> 1 } WHERE {}"
@@ -31,17 +30,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module", params=["embedded", *ENGINE_NAMES])
 def base(request: pytest.FixtureRequest, dist: Path) -> Iterator[str]:
-    if request.param == "embedded":
-        with running_server(dist) as url:
-            yield url
-        return
-    missing = engine_missing(request.param)
-    if missing:
-        pytest.skip(missing)
-    with running_engine(request.param) as engine:
-        publish(dist, engine.store_url)
-        with running_server(dist, backend_url=engine.query_url) as url:
-            yield url
+    with server_over(request.param, dist) as url:
+        yield url
 
 
 def construct(endpoint: str, query: str, method: str = POST) -> list[tuple]:

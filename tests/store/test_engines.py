@@ -27,12 +27,11 @@ import pytest
 from rdflib import Literal, URIRef
 
 from ascn_kg.build.pipeline import BuildResult
-from ascn_kg.build.publish import publish
 from ascn_kg.catalogue import load_catalogue
 from ascn_kg.config import Settings
 from ascn_kg.store.catalogue_bind import render
 from ascn_kg.store.remote import RemoteStore
-from liveserver import ENGINE_NAMES, Engine, engine_missing, free_port, running_engine, running_server
+from liveserver import ENGINE_NAMES, Engine, free_port, published_engine, running_server
 from support import REPO
 from test_catalogue import assert_same, expected, run_remote
 
@@ -51,11 +50,7 @@ TRIPLES, GRAPHS = 9263 + 153, 24 + 1
 
 @pytest.fixture(scope="module", params=ENGINE_NAMES)
 def engine(request: pytest.FixtureRequest, built: BuildResult) -> Iterator[Engine]:
-    missing = engine_missing(request.param)
-    if missing:
-        pytest.skip(missing)
-    with running_engine(request.param) as running:
-        publish(built.dist, running.store_url)
+    with published_engine(request.param, built.dist) as running:
         yield running
 
 

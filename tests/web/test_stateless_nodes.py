@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ascn_kg.build.publish import publish
 from fixtures_sparql import BASE, make_dist
-from liveserver import ENGINE_NAMES, Engine, engine_missing, running_engine, running_server
+from liveserver import ENGINE_NAMES, Engine, published_engine, running_server
 
 QUERY = "SELECT ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label"
 UPDATES = [
@@ -56,11 +55,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module", params=ENGINE_NAMES)
 def engine(request: pytest.FixtureRequest, dist: Path) -> Iterator[Engine]:
-    missing = engine_missing(request.param)
-    if missing:
-        pytest.skip(missing)
-    with running_engine(request.param) as running:
-        publish(dist, running.store_url)
+    with published_engine(request.param, dist) as running:
         yield running
 
 
