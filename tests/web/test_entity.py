@@ -9,8 +9,9 @@ import warnings
 
 import pyoxigraph as ox
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from ascn_kg.store.terms import to_rdflib
 from ascn_kg.web import entity
@@ -111,6 +112,28 @@ def test_long_lists_are_paged(client: FlaskClient, monkeypatch: pytest.MonkeyPat
     assert 'rel="prev" href="?in=1"' in second
     monkeypatch.setattr(entity, "SORT_LIMIT", 0)  # index order, as for entities with thousands of links
     assert "Showing 6–10 of" in html(client, "/page/organisation/ascn?in=2&page=x")
+
+
+@pytest.mark.parametrize("sort_limit", [entity.SORT_LIMIT, 0])
+def test_paged_statements_are_each_shown_once_grouped_by_property(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, sort_limit: int,
+) -> None:
+    """Pages of 7 cover the ASCN's inbound and outbound statements exactly once; sorted lists keep a
+    property's statements together from page to page, and each page is sorted whole."""
+    monkeypatch.setattr(entity, "PAGE_SIZE", 7)
+    monkeypatch.setattr(entity, "SORT_LIMIT", sort_limit)
+    iri = URIRef(f"{BASE}id/organisation/ascn")
+    with app.test_request_context("/"):
+        for direction, pattern in ((entity.inbound, "?s ?p ?this"), (entity.outbound, "?this ?p ?s")):
+            everything = entity.store().select(f"SELECT ?p ?s ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}", {"this": iri})
+            total = len(everything)
+            assert total > 3 * 7
+            pages = [direction(iri, offset, total) for offset in range(0, total, 7)]
+            shown = [row for page in pages for row in page]
+            assert sorted(shown) == sorted((r["p"], r["s"], r["g"]) for r in everything)
+            assert all(page == sorted(page, key=lambda r: tuple(map(str, r))) for page in pages)
+            if sort_limit:
+                assert [str(p) for p, _, _ in shown] == sorted(str(p) for p, _, _ in shown)
 
 
 def test_pages_are_validated_with_etags(client: FlaskClient) -> None:

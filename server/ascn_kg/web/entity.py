@@ -15,7 +15,7 @@ most ``max_result_rows``); TriG and N-Quads keep the named graph of each stateme
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -266,26 +266,33 @@ def count(query: str, iri: URIRef) -> int:
     return int(rows[0]["n"]) if rows else 0
 
 
-def order(total: int, variables: str) -> str:
-    """ORDER BY for a paged list, unless it is long: sorting tens of thousands of rows costs
-    seconds, and the immutable store's index order is stable from page to page anyway."""
-    return f"ORDER BY {variables}" if total <= SORT_LIMIT else ""
+def order(total: int) -> str:
+    """ORDER BY for a list longer than a page: by property, so that a property's statements stay
+    together from page to page. Each page is then sorted whole (:func:`sorted_page`). Sorting by
+    every column would cost pyoxigraph about 60 ms for 1,500 statements, and a list longer than
+    ``SORT_LIMIT`` is paged in the read-only store's index order, stable between requests."""
+    return "ORDER BY ?p" if PAGE_SIZE < total <= SORT_LIMIT else ""
+
+
+def sorted_page(rows: Iterable[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
+    """A page of (property, value, graph) rows by property, then value, then graph."""
+    return sorted(rows, key=lambda row: (str(row[0]), str(row[1]), str(row[2])))
 
 
 def outbound(iri: URIRef, offset: int, total: int) -> list[tuple[Node, Node, Node]]:
     rows = store().select(
-        f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ ?this ?p ?o }} }} {order(total, '?p ?o ?g')} "
-        f"LIMIT {PAGE_SIZE} OFFSET {offset}", {"this": iri},
+        f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ ?this ?p ?o }} }} {order(total)} LIMIT {PAGE_SIZE} OFFSET {offset}",
+        {"this": iri},
     )
-    return sorted(((r["p"], r["o"], r["g"]) for r in rows), key=lambda row: str(row[0]))
+    return sorted_page((r["p"], r["o"], r["g"]) for r in rows)
 
 
 def inbound(iri: URIRef, offset: int, total: int) -> list[tuple[Node, Node, Node]]:
     rows = store().select(
-        f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p ?this }} }} {order(total, '?p ?s ?g')} "
-        f"LIMIT {PAGE_SIZE} OFFSET {offset}", {"this": iri},
+        f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p ?this }} }} {order(total)} LIMIT {PAGE_SIZE} OFFSET {offset}",
+        {"this": iri},
     )
-    return sorted(((r["p"], r["s"], r["g"]) for r in rows), key=lambda row: str(row[0]))
+    return sorted_page((r["p"], r["s"], r["g"]) for r in rows)
 
 
 NOTES_QUERY = """SELECT ?note ?category ?reading ?claim ?text ?place ?about WHERE {{
