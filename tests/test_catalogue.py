@@ -427,3 +427,17 @@ def test_cli_warns_when_a_parameter_matches_nothing(built):
     assert "no rows; city='Atlantis' names nothing in the graph" in done.stderr
     manila = cli("query", "city-projects", "--param", "city=마닐라", settings_dist=built.dist)
     assert manila.returncode == 0 and manila.stderr == ""  # Manila's plan is pending in Annex 1: no projects
+    misspelt = cli("query", "city-projects", "--param", "city=Kuala Lumpor", settings_dist=built.dist)
+    assert misspelt.stderr.strip().endswith("the closest names are Kuala Lumpur, kuala-lumpur, csco-kuala-lumpur")
+
+
+@pytest.mark.parametrize("name", ["kuala-lumpur", "Kuala Lumpur", "KUALA lumpur", "쿠알라룸푸르", "KUALA-LUMPUR"])
+def test_a_parameter_matches_a_key_or_any_name_case_ignored(store: ox.Store, name: str):
+    """Keys, labels and alternative names (the report's own variants) all name the city, in any case."""
+    rows = run_embedded(store, render(resolve("city-projects", QUERIES), {"city": name}))
+    assert [row[2] for row in rows[1]] == ["KL Urban Observatory", "Sustainable Municipal Solid Waste Management"]
+
+
+@pytest.mark.parametrize(("name", "projects"), [("Hanoi", 3), ("Kota Kinbalu", 2), ("ha noi", 3)])
+def test_the_reports_variant_spellings_name_their_city(store: ox.Store, name: str, projects: int):
+    assert len(run_embedded(store, render(resolve("city-projects", QUERIES), {"city": name}))[1]) == projects

@@ -52,8 +52,8 @@ def test_list_prints_every_query_with_its_question_and_parameters(args: tuple[st
         lines = shown[entry.name]
         assert lines[0] == getattr(entry, field)
         assert lines[1:] == [f"--param {p.name}=…  {p.description} (default: {p.default})" for p in entry.params]
-    assert shown["city-projects"][1] == ("--param city=…  city key or its English or Korean name "
-                                         "(default: kuala-lumpur)")
+    assert shown["city-projects"][1] == ("--param city=…  city key or any English or Korean name of it "
+                                         "(case is ignored) (default: kuala-lumpur)")
     assert result.stdout.rstrip().endswith("36 queries. Run one with: ascn-kg query NAME [--param NAME=VALUE]")
 
 

@@ -14,7 +14,7 @@ a web API, reads them the same way)::
     #+ defaults:
     #+   - city: kuala-lumpur
     #+ param_descriptions:
-    #+   - city: city key or its English or Korean name
+    #+   - city: city key or any English or Korean name of it (case is ignored)
 
 ``summary`` and ``description`` are grlc's; ``question_ko`` (the question in Korean),
 ``reproduces`` (the part of the report answered) and ``param_descriptions`` are ours, keys
@@ -350,7 +350,7 @@ def render_index(entries: list[Entry]) -> str:
         "",
         f"{len(entries)} SPARQL queries, each answering one question the 2018 report answers. "
         "Run one with `ascn-kg query NAME [--param name=value]`; the expected answer of each is in "
-        "`expected/NAME.csv`. A parameter accepts an entity key or an exact English or Korean label "
+        "`expected/NAME.csv`. A parameter accepts an entity key or any English or Korean name of it, in any case "
         "(see its description) and is bound as a string literal, never pasted into the query.",
         "",
         "Each header is in grlc's decorator syntax (`#+ summary:`, `#+ description:`, `#+ tags:`, "

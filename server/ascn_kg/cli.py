@@ -231,11 +231,11 @@ def query(ctx: click.Context, query: str | None, list_catalogue: bool, lang: str
     try:
         text = query_text(query, bound, settings.queries_dir)
         rows = run_query(settings, text, endpoint=endpoint, fmt=fmt)
-        unknown = [f"{k}={v!r}" for k, v in bound.items() if rows == 0 and not endpoint
-                   and not _names_something(settings, v)]
-        if unknown:
-            click.echo(f"ascn-kg: no rows; {', '.join(unknown)} names nothing in the graph "
-                       "(give a key, or an exact English or Korean label)", err=True)
+        if rows == 0 and bound and not endpoint:
+            for name, close in _unmatched(settings, bound).items():
+                hint = f"; the closest names are {', '.join(close)}" if close else ""
+                click.echo(f"ascn-kg: no rows; {name}={bound[name]!r} names nothing in the graph (give a key, "
+                           f"or any English or Korean name of it){hint}", err=True)
     except (UnknownQuery, ValueError) as exc:
         _fail(str(exc), EXIT_ENVIRONMENT)
     except CatalogueError as exc:
@@ -250,24 +250,14 @@ def query(ctx: click.Context, query: str | None, list_catalogue: bool, lang: str
         _fail(f"query failed: {exc}", EXIT_INVALID)
 
 
-NAMES_SOMETHING = """ASK WHERE {
-  { ?s ?label ?name . BIND(STR(?name) AS ?text)
-    VALUES ?label { <http://www.w3.org/2000/01/rdf-schema#label> <http://www.w3.org/2004/02/skos/core#prefLabel>
-                    <http://www.w3.org/2004/02/skos/core#altLabel> } }
-  UNION { ?s ?p ?o . FILTER(isIRI(?s)) BIND(REPLACE(STR(?s), "^.*/", "") AS ?text) }
-  FILTER(?text = ?value)
-}"""
-
-
-def _names_something(settings: Settings, value: str) -> bool:
-    """Whether a parameter value is a key or an exact label of something in the built graph."""
-    from rdflib import Literal
-
+def _unmatched(settings: Settings, bound: dict[str, str]) -> dict[str, list[str]]:
+    """The bound parameters that name nothing in the built graph, with the closest names."""
     from ascn_kg.store.backend import open_store
+    from ascn_kg.store.catalogue_bind import parameter_names, unmatched
 
     store = open_store(settings)
     try:
-        return store.ask(NAMES_SOMETHING, {"value": Literal(value)})
+        return unmatched(parameter_names(store), bound)
     finally:
         store.close()
 

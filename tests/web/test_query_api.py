@@ -143,7 +143,8 @@ def test_the_index_and_the_openapi_description_list_every_query(server: str) -> 
     index = json.loads(body)
     assert status == 200 and [q["name"] for q in index] == NAMES
     projects = next(q for q in index if q["name"] == "city-projects")
-    assert projects["parameters"] == [{"name": "city", "description": "city key or its English or Korean name",
+    assert projects["parameters"] == [{"name": "city",
+                                       "description": "city key or any English or Korean name of it (case is ignored)",
                                        "default": "kuala-lumpur"}]
     assert projects["question_ko"] == "특정 시범도시가 제안한 우선 프로젝트는 무엇인가?"
     document = json.loads(get(f"{server}/openapi.json")[2])

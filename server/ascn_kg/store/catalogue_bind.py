@@ -8,6 +8,7 @@ so a value is never pasted into the query text and can never become query syntax
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from rdflib import Literal
@@ -15,6 +16,18 @@ from rdflib import Literal
 from ascn_kg.catalogue import NAME as CATALOGUE_NAME
 from ascn_kg.catalogue import Entry, UnknownQuery, bindings, parse_entry, resolve
 from ascn_kg.store.binding import bind_values
+from ascn_kg.store.protocol import Store
+
+# What a catalogue parameter may name: a key (the last segment of an IRI), or any rdfs:label,
+# skos:altLabel or ascn:abbreviation, case ignored, as the catalogue's queries match them.
+NAMES = """SELECT DISTINCT ?text WHERE {
+  { ?s ?label ?name .
+    FILTER(isLiteral(?name) && (?label IN (<http://www.w3.org/2000/01/rdf-schema#label>,
+                                           <http://www.w3.org/2004/02/skos/core#altLabel>)
+                                || STRENDS(STR(?label), "/def/ascn#abbreviation")))
+    BIND(STR(?name) AS ?text) }
+  UNION { ?s a ?type . FILTER(isIRI(?s)) BIND(REPLACE(STR(?s), "^.*/", "") AS ?text) }
+}"""
 
 
 def render(entry: Entry, params: dict[str, str] | None = None) -> str:
@@ -59,3 +72,19 @@ def query_text(name_file_or_text: str, params: dict[str, str], queries_dir: Path
     if params:
         raise ValueError("parameters can only be bound in a query with a catalogue header (#+ defaults: …)")
     return text
+
+
+def parameter_names(store: Store) -> dict[str, str]:
+    """Every key, label, alternative name and abbreviation in the graph, by its case-folded form
+    (one scan: callers keep it for as long as they serve the same store)."""
+    return {str(row["text"]).casefold(): str(row["text"]) for row in store.select(NAMES, {})}
+
+
+def unmatched(names: dict[str, str], params: dict[str, str], n: int = 3) -> dict[str, list[str]]:
+    """The parameters whose value is none of ``names`` (:func:`parameter_names`), each with up to
+    ``n`` closest names: for a query that found no rows, tells a misspelt name from a real one."""
+    return {
+        key: [names[c] for c in difflib.get_close_matches(value.casefold(), list(names), n=n, cutoff=0.6)]
+        for key, value in params.items()
+        if value.casefold() not in names
+    }
