@@ -336,8 +336,11 @@ def unclosed_string(query: str, toks: list[tuple[str, str, int]]) -> tuple[str, 
     """A quote that opens no complete string (the tokenizer saw it as a lone character)."""
     for kind, value, offset in toks:
         if kind == "op" and value in {'"', "'"}:
-            triple = query.startswith(value * 3, offset)
-            return (value * 3 if triple else value), offset
+            if query.startswith(value * 3, offset):
+                return value * 3, offset
+            if offset >= 2 and query[offset - 2:offset] == value * 2:  # read as an empty string, then a quote
+                return value * 3, offset - 2
+            return value, offset
     return None
 
 
@@ -447,7 +450,12 @@ def explain_syntax_error(query: str, raw: str, lang: str) -> QueryProblem:
         iri = bad_iri(query, offset)
         if iri is not None:
             return problem(say("iri", lang, found=code(iri[0])), iri[1], len(iri[0]))
+    quote = unclosed_string(query, toks)
+    if quote is not None and quote[1] > offset:
+        quote = None
     word = unknown_word(toks, offset)
+    if word is not None and quote is not None and quote[1] < word[1]:
+        word = None  # what follows an unclosed quote is the string's text, not words
     if word is not None:
         found, where = word
         detail = say("unknown_word", lang, found=code(found))
@@ -459,8 +467,7 @@ def explain_syntax_error(query: str, raw: str, lang: str) -> QueryProblem:
         undeclared = undeclared_prefix(toks)
         if undeclared is not None and undeclared[1] <= offset:
             return problem(prefix_advice(undeclared[0], lang), undeclared[1], len(undeclared[0]) - 1)
-    quote = unclosed_string(query, toks)
-    if quote is not None and quote[1] <= offset:
+    if quote is not None:
         return problem(say("string", lang, quote=code(quote[0])), quote[1], len(quote[0]))
     brackets = bracket_problem(toks, offset)
     if brackets is not None and (brackets[0] != "unclosed" or at_end):
