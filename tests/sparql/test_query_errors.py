@@ -136,6 +136,24 @@ def test_refusals_of_the_gate_are_explained_too() -> None:
     assert empty.text() == "잘못된 질의: 질의가 비어 있습니다." and empty.line is None
 
 
+@pytest.mark.parametrize(("query", "column", "word", "english", "korean"), [
+    ("SELEC * WHERE { ?s ?p ?o }", 1, "SELEC", "“SELEC” is not a SPARQL keyword. Did you mean SELECT?",
+     "SPARQL 키워드가 아닙니다: “SELEC”. 혹시 다음을 뜻했나요: SELECT"),
+    ("PREFIX ex: <http://example.org/>\nCONSTRCT { ?s ?p ?o } WHERE { ?s ?p ?o }", 1, "CONSTRCT",
+     "“CONSTRCT” is not a SPARQL keyword. Did you mean CONSTRUCT?", "혹시 다음을 뜻했나요: CONSTRUCT"),
+    ("PREFIX ex: <http://example.org/> selct * {}", 34, "selct", "Did you mean SELECT?", "SELECT"),
+])
+def test_a_misspelt_query_form_is_named_with_the_closest_keyword(query: str, column: int, word: str, english: str,
+                                                                  korean: str) -> None:
+    """The gate finds no query form; the answer names the misspelt word at its place, not a bare refusal."""
+    for lang, words, label in (("en", english, "malformed query"), ("ko", korean, "잘못된 질의")):
+        problem = explain(refusal(query), query, lang)
+        assert problem.label == label and words in problem.detail
+        assert problem.column == column and problem.pieces[1] == word
+    hello = explain(refusal("hello"), "hello", "en")
+    assert hello.detail == "“hello” is not a SPARQL keyword."
+
+
 def test_a_remote_oxigraphs_message_is_read_after_its_own_words() -> None:
     query = "SELECT * WHERE { ?s ?p ?o } LIMT 3"
     remote = QuerySyntaxError(f"Invalid SPARQL query: {syntax_error(query)}")

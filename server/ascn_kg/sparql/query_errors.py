@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from flask import current_app, has_app_context
 
 from ascn_kg.namespaces import prefixes
-from ascn_kg.store.safety import OPENERS, QueryRefused, tokens
+from ascn_kg.store.safety import NO_FORM, OPENERS, QueryRefused, tokens
 
 
 def width(text: str) -> int:
@@ -105,7 +105,7 @@ REFUSALS_KO: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) 
     (r"^ambiguous '<'", "모호한 '<': 작다 연산자 뒤에는 공백을 넣거나 접두어 이름을 쓰세요."),
     (r"^(?P<w>\w+) in brackets before the query form", "질의 형식보다 앞의 괄호 안에 {w}가 있습니다."),
     (r"^empty query", "질의가 비어 있습니다."),
-    (r"^not a SPARQL query",
+    (rf"^{NO_FORM}",
      "SPARQL 질의가 아닙니다: 프롤로그 다음에 SELECT, ASK, CONSTRUCT 또는 DESCRIBE가 와야 합니다."),
     (r"^query is (?P<n>[\d,]+) characters long; the limit is (?P<w>[\d,]+)",
      "질의가 {n}자로, 제한인 {w}자보다 깁니다."),
@@ -219,8 +219,22 @@ def one_line_raw(message: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[:limit].rstrip() + " …"
 
 
+def misspelt(found: str, lang: str) -> str:
+    """``found`` is no SPARQL keyword, with the closest keyword when there is one."""
+    detail = say("unknown_word", lang, found=code(found))
+    close = difflib.get_close_matches(found.upper(), SUGGESTIONS, n=1, cutoff=0.6)
+    return detail + say("did_you_mean", lang, suggestion=close[0]) if close else detail
+
+
 def explain_refusal(error: QueryRefused, query: str, lang: str) -> QueryProblem:
-    """A refusal of the safety gate, in ``lang``, placed where the scan stopped."""
+    """A refusal of the safety gate, in ``lang``, placed where the scan stopped.
+
+    A query with no query form is most often a misspelt one (``SELEC *``): the first word that
+    is no keyword is named, at its place, with the closest keyword."""
+    if error.plain.startswith(NO_FORM):
+        word = unknown_word(meaningful(query), len(query))
+        if word is not None:
+            return placed(say("malformed", lang), misspelt(word[0], lang), "", query, word[1], len(word[0]), lang)
     detail = error.plain
     if lang == "ko":
         for pattern, korean in REFUSALS_KO:
@@ -457,12 +471,7 @@ def explain_syntax_error(query: str, raw: str, lang: str) -> QueryProblem:
     if word is not None and quote is not None and quote[1] < word[1]:
         word = None  # what follows an unclosed quote is the string's text, not words
     if word is not None:
-        found, where = word
-        detail = say("unknown_word", lang, found=code(found))
-        close = difflib.get_close_matches(found.upper(), SUGGESTIONS, n=1, cutoff=0.6)
-        if close:
-            detail += say("did_you_mean", lang, suggestion=close[0])
-        return problem(detail, where, len(found))
+        return problem(misspelt(word[0], lang), word[1], len(word[0]))
     if "Prefix not found" in expected:
         undeclared = undeclared_prefix(toks)
         if undeclared is not None and undeclared[1] <= offset:

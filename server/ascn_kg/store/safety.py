@@ -144,6 +144,8 @@ def _verdict(text: str, limits: Limits) -> CheckedQuery | QueryRefused:
         return refused
 
 
+NO_FORM = "not a SPARQL query"  # the refusal of a text with no query form
+
 def _check(text: str, limits: Limits) -> CheckedQuery:
     if len(text) > limits.max_query_length:
         raise QueryRefused(
@@ -156,9 +158,7 @@ def _check(text: str, limits: Limits) -> CheckedQuery:
     scan = _Scan(text, limits)
     scan.run()
     if scan.form is None:
-        raise QueryRefused(
-            "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue"
-        )
+        raise QueryRefused(f"{NO_FORM}: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue")
     dataset = tuple(scan.dataset) if len(scan.dataset) == scan.from_keywords else None
     return CheckedQuery(text, scan.form, tuple(scan.services), scan.has_dataset, scan.volatile, dataset,
                         scan.relative, scan.has_base, scan.declared_base)
