@@ -141,10 +141,10 @@ def _coerce(name: str, value: Any) -> Any:
         if "tuple" in kind and isinstance(value, list):
             return tuple(value)
         if "Path" in kind and value is not None:
-            return Path(value)
+            return Path(value).absolute()  # a page or a download never depends on the working folder
         return value
     if "Path" in kind:
-        return Path(value) if value else None
+        return Path(value).absolute() if value else None
     if kind.startswith("int"):
         return int(value)
     if kind.startswith("float"):

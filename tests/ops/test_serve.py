@@ -34,6 +34,17 @@ def test_settings_survive_the_trip_through_the_environment(
     assert load_settings() == original
 
 
+def test_relative_folders_are_taken_from_the_working_folder_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--dist-dir dist`` means the folder where the command was given, whatever changes later
+    (Flask's send_file would otherwise read it against the package's folder)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASCN_KG_PERMALINK_DIR", "links")
+    settings = load_settings(dist_dir="dist")
+    assert settings.dist_dir == tmp_path / "dist" and settings.permalink_dir == tmp_path / "links"
+
+
 def test_granian_serves_the_app_factory_as_configured() -> None:
     server = granian_server(Settings(host="127.0.0.1", port=8123, workers=3, threads=5, header_timeout=4.5,
                                      query_timeout=10))

@@ -7,9 +7,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
+import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 
 from ascn_kg.build.pipeline import BuildResult
 from support import BASE
@@ -223,6 +225,28 @@ def test_download_index_and_void(client: FlaskClient) -> None:
     assert void.mimetype == "text/turtle"
     graph = Graph().parse(data=void.data, format="turtle")
     assert (URIRef(f"{BASE}dataset"), URIRef("http://rdfs.org/ns/void#triples"), None) in graph
+    assert "Accept" in void.headers["Vary"]
+
+
+@pytest.mark.parametrize(("accept", "media"), [
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/n-triples;q=1, text/turtle;q=0.5", "application/n-triples"),
+    ("text/html,application/xhtml+xml,*/*;q=0.8", "text/turtle"),
+])
+def test_the_void_description_negotiates(client: FlaskClient, accept: str, media: str) -> None:
+    """/.well-known/void says the same in every RDF format (the file's Turtle by default)."""
+    def graph(body: bytes, media_type: str) -> Graph:
+        triples = ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))
+        return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+    turtle = graph(client.get("/.well-known/void").data, "text/turtle")
+    answer = client.get("/.well-known/void", headers={"Accept": accept})
+    assert answer.status_code == 200 and answer.mimetype == media and "Accept" in answer.headers["Vary"]
+    assert len(turtle) > 50 and isomorphic(graph(answer.data, media), turtle)
+    again = client.get("/.well-known/void", headers={"Accept": accept, "If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/.well-known/void", headers={"Accept": "image/png"}).status_code == 406
 
 
 def test_ontology_documentation(client: FlaskClient) -> None:

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request, send_file
 
+from ascn_kg.namespaces import prefixes
 from ascn_kg.store.dataset_counts import dataset_counts
-from ascn_kg.web.kit import not_found_page, page_lang, render, settings, store, t
+from ascn_kg.web.kit import base_iri, not_found_page, page_lang, render, settings, store, t
+from ascn_kg.web.rdf_document import (
+    EXTENSION_OF,
+    PREFIXED_EXTENSIONS,
+    QUAD_EXTENSIONS,
+    not_acceptable,
+    wanted_media,
+)
 
 bp = Blueprint("downloads", __name__)
 
@@ -80,4 +89,25 @@ def download(name: str) -> Response:
 
 @bp.get("/.well-known/void")
 def well_known_void() -> Response:
-    return send("void.ttl")
+    """The VoID description, in the RDF format ``Accept`` prefers (Turtle, the file, by default)."""
+    offered = tuple(media for media, ext in EXTENSION_OF.items() if ext not in QUAD_EXTENSIONS)
+    media = wanted_media(offered) if request.headers.get("Accept") else "text/turtle"
+    if media is None:
+        return not_acceptable(offered)
+    if media == "text/turtle":
+        response = send("void.ttl")
+    else:
+        path = path_of("void.ttl")
+        if path is None:
+            return not_found_page()
+        triples = ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE)
+        options = {"prefixes": prefixes(base_iri())} if EXTENSION_OF[media] in PREFIXED_EXTENSIONS else {}
+        body = ox.serialize(triples, format=ox.RdfFormat.from_media_type(media), **options)
+        response = Response(body, mimetype=media)
+        version = store().version()
+        if version:
+            response.set_etag(f"{version}-void-{EXTENSION_OF[media]}")
+        response.headers["Cache-Control"] = "public, max-age=300"
+        response.make_conditional(request)
+    response.vary.add("Accept")
+    return response
