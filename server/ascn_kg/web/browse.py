@@ -89,7 +89,7 @@ def states_context(lang: str) -> dict[str, Any]:
                     "OPTIONAL { ?city ascn:listPosition ?pos } } ORDER BY ?pos")
     capitals = select("SELECT ?state ?city WHERE { ?city ascn:isCapitalOf ?state }")
     reps = select("SELECT ?state ?person WHERE { ?post a ascn:NationalRepresentativePost ; "
-                  "ascn:forCountry ?state . ?person org:holds ?post }")
+                  "ascn:forCountry ?state . ?person org:holds ?post ; foaf:name ?name } ORDER BY ?name")
     iris = {str(r[k]) for rows in (states, cities, capitals, reps) for r in rows for k in r if isinstance(r[k], URIRef)}
     label = Labeller(iris, lang)
     by_state = {name: grouped(rows, "state", var) for name, rows, var in
