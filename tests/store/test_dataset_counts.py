@@ -62,8 +62,8 @@ def test_the_home_and_download_pages_say_what_the_dump_holds(base: str, built: B
                       r"description \(VoID and DCAT\) in graph/void: ([\d,]+) triples more", english)
     assert apart is not None and int(apart.group(1).replace(",", "")) == described
     korean = fetch(base + path, lang="ko")
-    assert f"이름 있는 그래프 {len(dump)} 개에 트리플 {sum(dump.values()):,} 개 (덤프와 같음)" in korean
-    assert f"트리플 {described:,} 개가 더 있으며" in korean
+    assert f"이름 있는 그래프 {len(dump)}개에 트리플 {sum(dump.values()):,}개 (덤프와 같음)" in korean
+    assert f"트리플 {described:,}개가 더 있으며" in korean
 
 
 def test_void_counts_the_dump(base: str, dump: dict[str, int]) -> None:

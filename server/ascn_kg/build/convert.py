@@ -412,7 +412,7 @@ def convert_indicators(t: Tables, e: Emitter) -> None:
         e.add(s, RDF.type, e.ascn[INDICATOR_CLASSES[row["kind"]]], at)
         name = subject_name(t, row["subject"])
         measure_en = {"gdp-per-capita": "GDP per capita", "population-density": "Population density"}
-        measure_ko = {"gdp-per-capita": "1 인당 국내총생산", "population-density": "인구밀도"}
+        measure_ko = {"gdp-per-capita": "1인당 국내총생산", "population-density": "인구밀도"}
         year = f" ({row['year']})" if row["year"] else ""
         e.labels(
             s,
