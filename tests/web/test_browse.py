@@ -46,6 +46,8 @@ def test_member_states(client: FlaskClient) -> None:
     assert page.count('href="/page/state/') == 10
     row = re.search(r'<tr>\s*<th scope="row"><a href="/page/state/mys">Malaysia</a>.*?</tr>', page, re.S).group(0)
     assert "Kuala Lumpur" in row and "Johor Bahru" in row and "9,944.9" in row
+    philippines = re.search(r'<tr>\s*<th scope="row"><a href="/page/state/phl">.*?</tr>', page, re.S).group(0)
+    assert "2,989.0" in philippines  # Annex 3 prints every GDP per capita with one decimal; the store keeps 2989
     thailand = re.search(r'<tr>\s*<th scope="row"><a href="/page/state/tha">.*?</tr>', page, re.S).group(0)
     assert re.findall(r'href="/page/person/([a-z-]+)"', thailand) == ["ajarin-pattanapanchai", "chaiwat-thongkamkoon"]
 

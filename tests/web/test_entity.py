@@ -136,6 +136,13 @@ def test_paged_statements_are_each_shown_once_grouped_by_property(
                 assert [str(p) for p, _, _ in shown] == sorted(str(p) for p, _, _ in shown)
 
 
+def test_a_citys_gdp_is_its_states_printed_as_the_report_does(client: FlaskClient) -> None:
+    page = re.sub(r"\s+", " ", html(client, "/page/city/manila"))
+    assert '<dt>GDP per capita of its state (USD)</dt><dd><span class="literal">2,989.0</span>' in page
+    korean = re.sub(r"\s+", " ", html(client, "/page/city/manila?lang=ko"))
+    assert "소속 국가의 1인당 GDP (USD)" in korean
+
+
 def test_pages_are_validated_with_etags(client: FlaskClient) -> None:
     first = client.get("/page/city/kuala-lumpur")
     assert first.headers["ETag"]

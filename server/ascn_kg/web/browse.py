@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 
 from ascn_kg import labels
 from ascn_kg.store.dataset_counts import dataset_counts
-from ascn_kg.web.kit import Labeller, base_iri, cached, fmt, href, link, number, page, select, store, t
+from ascn_kg.web.kit import GDP_PLACES, Labeller, base_iri, cached, fmt, href, link, number, page, select, store, t
 
 bp = Blueprint("browse", __name__)
 
@@ -98,7 +98,7 @@ def states_context(lang: str) -> dict[str, Any]:
     for row in states:
         s = row["state"]
         out.append({
-            "state": link(s, label), "gdp": fmt(number(row.get("gdp"))),
+            "state": link(s, label), "gdp": fmt(number(row.get("gdp")), GDP_PLACES),
             "pos": int(row["pos"]) if "pos" in row else 99,
             **{name: [link(x, label) for x in groups.get(s, [])] for name, groups in by_state.items()},
         })
@@ -173,7 +173,7 @@ def cities_context(lang: str) -> dict[str, Any]:
         name, descending = "number", False
     rows = sorted(city_rows(lang), key=sort_key(name), reverse=descending)
     for row in rows:
-        row["density_text"], row["gdp_text"] = fmt(row["density"]), fmt(row["gdp"])
+        row["density_text"], row["gdp_text"] = fmt(row["density"]), fmt(row["gdp"], GDP_PLACES)
     columns = [(key, t(text)) for key, text in (
         ("number", "#"), ("name", "city"), ("state", "state"), ("capital", "capital"), ("density", "density"),
         ("gdp", "gdp"), ("typology", "typology_class"), ("projects", "n_projects"))]

@@ -32,7 +32,7 @@ from ascn_kg.web.chart_labels import (
     place,
     wrap_words,
 )
-from ascn_kg.web.kit import Labeller, base_iri, cached, fmt, link, number, page, page_lang, select, t
+from ascn_kg.web.kit import GDP_PLACES, Labeller, base_iri, cached, fmt, link, number, page, page_lang, select, t
 
 bp = Blueprint("charts", __name__)
 
@@ -229,7 +229,8 @@ def layout_chart(lang: str, layout: Layout) -> dict[str, Any]:
         labels.append(city)
         points.append({
             "x": px, "y": py, "href": c["city"]["href"], "name": name, "colour": colour, "label": city,
-            "title": f"{name} ({c['state']['text']}): {t('density')} {fmt(c['density'])}, {t('gdp')} {fmt(c['gdp'])}",
+            "title": f"{name} ({c['state']['text']}): {t('density')} {fmt(c['density'])}, "
+                     f"{t('gdp')} {fmt(c['gdp'], GDP_PLACES)}",
         })
     quadrants = []
     for name, (dense, developed, colour) in QUADRANTS.items():
@@ -257,7 +258,7 @@ def layout_chart(lang: str, layout: Layout) -> dict[str, Any]:
 
 def typology_context(lang: str) -> dict[str, Any]:
     data = chart_data(lang)
-    rows = [{**c, "density_text": fmt(c["density"]), "gdp_text": fmt(c["gdp"]),
+    rows = [{**c, "density_text": fmt(c["density"]), "gdp_text": fmt(c["gdp"], GDP_PLACES),
              "class_text": data["label"](data["ns"] + c["class"]) if c["class"] else "—"} for c in data["cities"]]
     return {"title": t("typology"), "svgs": [svg_context(lang, WIDE), svg_context(lang, NARROW)], "rows": rows,
             "x_cut": fmt(data["x_cut"]) if data["x_cut"] else "—",

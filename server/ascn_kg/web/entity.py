@@ -29,7 +29,7 @@ from ascn_kg import labels
 from ascn_kg.iris import KINDS, is_valid_key
 from ascn_kg.namespaces import prologue
 from ascn_kg.ops.headers import conditional, etag_for
-from ascn_kg.web.kit import Labeller, base_iri, href, page_lang, render, root, settings, store, t
+from ascn_kg.web.kit import GDP_PLACES, Labeller, base_iri, fmt, href, page_lang, render, root, settings, store, t
 from ascn_kg.web.ontology_view import manchester, ontology_graph
 from ascn_kg.web.rdf_document import (
     DOCUMENT_FORMATS,
@@ -360,13 +360,14 @@ def term_view(node: Node, label: Labeller, ontology: Graph | None = None) -> dic
     return {"kind": "literal", "text": str(node), "note": note, "lang": node.language}
 
 
-def fact_view(node: Node, label: Labeller) -> dict[str, Any]:
-    """A key fact: numbers with thousands separators, no datatype note."""
+FACT_PLACES = {"gdp": GDP_PLACES, "state_gdp": GDP_PLACES}  # decimals a fact is printed with in the report
+
+
+def fact_view(node: Node, label: Labeller, places: int | None = None) -> dict[str, Any]:
+    """A key fact: numbers with thousands separators (and ``places`` decimals), no datatype note."""
     view = term_view(node, label)
     if isinstance(node, Literal) and isinstance(node.toPython(), int | float | Decimal):
-        number = node.toPython()
-        text = f"{number:,f}" if isinstance(number, Decimal) else f"{number:,}"
-        view["text"] = text.rstrip("0").rstrip(".") if isinstance(number, Decimal) and "." in text else text
+        view["text"] = fmt(Decimal(str(node.toPython())), places)
         view["note"] = ""
     return view
 
@@ -395,7 +396,7 @@ KEY_FACTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "city": (
         ("state", "?this ascn:isLocatedIn ?x", False),
         ("density", "?this ascn:populationDensityPerKm2 ?x", False),
-        ("gdp", "?this ascn:isLocatedIn ?s . ?s ascn:gdpPerCapitaUSD ?x", False),
+        ("state_gdp", "?this ascn:isLocatedIn ?s . ?s ascn:gdpPerCapitaUSD ?x", False),
         ("typology_class", "GRAPH ?inferred { ?this a ?x } ?x a ascn:TypologyClass", True),
         ("officers", "?post ascn:forCity ?this ; a ascn:ChiefSmartCityOfficerPost . ?x org:holds ?post", False),
         ("focus_areas", "?this ascn:hasFocusArea ?x", False),
@@ -467,8 +468,8 @@ def page_context(iri: URIRef, data_stem: str, lang: str) -> dict[str, Any]:
                    "claims": [{"text": c["text"], "lang": c["text"].language,
                                "places": [term_view(p, label) for p in c["places"]]}
                               for c in n["claims"]]} for n in notes],
-        "facts": [{"label": t(text), "values": [fact_view(v, label) for v in values], "inferred": inferred}
-                  for text, values, inferred in facts],
+        "facts": [{"label": t(text), "values": [fact_view(v, label, FACT_PLACES.get(text)) for v in values],
+                   "inferred": inferred} for text, values, inferred in facts],
         "statements": statement_groups(group(out_rows), label, ontology,
                                        lambda st, g: sources_of(places, iri, st.prop, st.value, g)),
         "inbound": statement_groups(group(in_rows), label, ontology,

@@ -127,10 +127,17 @@ def number(value: Any) -> Decimal | None:
         return None
 
 
-def fmt(value: Decimal | None) -> str:
+def fmt(value: Decimal | None, places: int | None = None) -> str:
+    """A figure with thousands separators; with ``places``, that many decimals, as a column of
+    the report prints them (GDP per capita: 2,989.0, which the store keeps as 2989)."""
     if value is None:
         return "—"
+    if places is not None:
+        return f"{value:,.{places}f}"
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
+
+
+GDP_PLACES = 1  # Annex 3 prints every GDP per capita with one decimal
 
 
 class Labeller:

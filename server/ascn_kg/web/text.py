@@ -71,6 +71,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "capital": ("Capital", "수도"),
     "density": ("Density (/km²)", "인구밀도 (/km²)"),
     "gdp": ("GDP per capita (USD)", "1인당 GDP (USD)"),
+    "state_gdp": ("GDP per capita of its state (USD)", "소속 국가의 1인당 GDP (USD)"),
     "typology_class": ("Typology class", "유형"),
     "focus_areas": ("Focus areas", "중점 분야"),
     "n_projects": ("Projects", "프로젝트 수"),
