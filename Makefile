@@ -7,6 +7,7 @@ PORT ?= 8080
 HOST ?= $(or $(ASCN_KG_HOST),127.0.0.1)
 WORKERS ?= 1
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 # Long steps announce themselves with the time they usually take (2-core machine, fast network).
 SAY := @printf '\n==> %s\n'
 
@@ -17,7 +18,7 @@ GRLC_VERSION := 1.3.11
 .PHONY: setup test-setup system-deps browser-deps engine-deps grlc-env apt-install check-port run build serve test lint bench loadtest editor clean
 
 setup: system-deps $(STAMP)
-test-setup: setup browser-deps engine-deps grlc-env
+test-setup: setup $(TEST_STAMP) browser-deps engine-deps grlc-env
 
 # Java for the HermiT reasoner; installed with apt when missing (as root).
 system-deps:
@@ -53,12 +54,18 @@ apt-install:
 	  else echo "please install:$$missing (apt-get)"; exit 2; fi; \
 	fi
 
+# What serving needs; the tests' tools (pytest, playwright, locust, ...) only for `make test`.
 $(STAMP): pyproject.toml
 	$(SAY) "Installing the Python packages into $(VENV) (usually 30 s to 1 minute; pip shows each package)"
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install -e '.[test]'
+	$(BIN)/pip install -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(SAY) "Installing the test tools into $(VENV) (usually 30 s to 1 minute)"
+	$(BIN)/pip install -e '.[test]'
+	touch $(TEST_STAMP)
 
 # A port in use stops `make run` at once, before any installing or building, and says how to
 # choose another. The system's Python runs the check (the file imports only the standard library).
@@ -87,10 +94,10 @@ test: test-setup
 	$(SAY) "The load test, short form (15 s of load, about 30 s in all)"
 	$(BIN)/python -m benchmarks.loadtest --duration 15 --latency-advisory
 
-lint: setup
+lint: setup $(TEST_STAMP)
 	$(BIN)/ruff check server tests benchmarks
 
-bench: setup
+bench: setup $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.bench
 
 loadtest: test-setup
