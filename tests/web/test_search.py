@@ -31,7 +31,7 @@ def test_prefixes_in_both_languages_find_kuala_lumpur_first(client: FlaskClient,
 def test_results_carry_label_kind_and_page(client: FlaskClient) -> None:
     first = search(client, "쿠알")[0]
     assert first == {"iri": KL, "label": "Kuala Lumpur", "matched": "쿠알라룸푸르", "kind": "city",
-                     "kind_label": "city", "url": "/page/city/kuala-lumpur", "match": "prefix"}
+                     "kind_label": "city", "url": "/page/city/kuala-lumpur", "match": "prefix", "context": None}
     korean = search(client, "Kua", lang="ko")[0]
     assert korean["label"] == "쿠알라룸푸르" and korean["kind_label"] == "도시"
 
@@ -58,6 +58,24 @@ def test_alternative_and_hidden_labels_are_searched(client: FlaskClient) -> None
     alt = search(client, "쿠알라룸프르")  # a skos:altLabel: the Korean report's misspelling
     assert alt[0]["iri"] == KL and alt[0]["matched"] == "쿠알라룸프르"
     assert search(client, "Brunei")[0]["iri"] == f"{BASE}id/state/brn"  # skos:altLabel of Brunei Darussalam
+
+
+@pytest.mark.parametrize(("query", "found"), [("Kuala Lumpor", "city/kuala-lumpur"), ("Bankok", "city/bangkok"),
+                                             ("kualalumpur", "city/kuala-lumpur"), ("Phnom Phen", "city/phnom-penh")])
+def test_a_misspelt_name_gets_names_spelt_alike(client: FlaskClient, query: str, found: str) -> None:
+    results = search(client, query)
+    assert results[0]["iri"] == f"{BASE}id/{found}" and results[0]["match"] == "similar"
+    assert "Names spelt alike" in client.get("/search", query_string={"q": query}).get_data(as_text=True)
+    assert search(client, "xyzzyq") == []
+
+
+def test_things_of_one_name_are_told_apart_by_their_city(client: FlaskClient) -> None:
+    centres = search(client, "Intelligent Operations Center")
+    assert [(r["label"], r["context"]) for r in centres[:2]] == [
+        ("Intelligent Operations Center", "Ha Noi"), ("Intelligent Operations Center", "Ho Chi Minh City")]
+    page = client.get("/search", query_string={"q": "Intelligent Operations Center"}).get_data(as_text=True)
+    assert "— Ha Noi</span>" in page and "— Ho Chi Minh City</span>" in page
+    assert search(client, "Kuala Lumpur")[0]["context"] is None  # a name of its own needs no context
 
 
 def test_limit_and_empty_queries(client: FlaskClient) -> None:

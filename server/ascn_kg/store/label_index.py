@@ -14,6 +14,7 @@ refuses every class, so it cannot run code.
 
 from __future__ import annotations
 
+import difflib
 import io
 import logging
 import pickle
@@ -40,6 +41,8 @@ LabelRow = tuple[str, str, str, "str | None"]  # subject, property, text, langua
 
 WINDOW = 64  # positions examined per prefix range and priority
 SUBSTRING_CAP = 400  # substring hits examined at most
+SIMILAR_CAP = 20_000  # labels compared at most when nothing matches (spelling suggestions)
+SIMILAR_CUTOFF = 0.8  # difflib's ratio a suggestion needs
 MAJOR_KINDS = frozenset({"city", "state", "organisation", "person", "project", "focus-area", "event", "role",
                          "initiative", "partnership", "element"})
 LABEL_PROPERTIES = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
@@ -163,7 +166,26 @@ class LabelIndex:
                     self._consider(found, lid, 2 if word else 0 if exact else 1)
         if len(found) < limit:
             self._substrings(q, found)
+        if not found:
+            self._similar(q, found, limit)
         return sorted(found.values(), key=lambda h: h.rank)[:limit]
+
+    def _similar(self, q: str, found: dict[int, Hit], limit: int) -> None:
+        """Labels of member states, pilot cities and the main kinds of things spelt like ``q``
+        (``Kuala Lumpor``, ``Bankok``, ``kualalumpur``), for a search that found nothing else.
+
+        At most ``SIMILAR_CAP`` labels are compared (difflib's quick bounds first), so a miss
+        costs a bounded time on any graph."""
+        candidates: dict[str, int] = {}
+        for positions in self.label_pos[:2]:
+            for pos in positions[:SIMILAR_CAP - len(candidates)]:
+                candidates.setdefault(self._suffix(pos), self._label_of(pos))
+        squeezed = {norm.replace(" ", ""): norm for norm in candidates}
+        close = difflib.get_close_matches(q, list(candidates), n=limit, cutoff=SIMILAR_CUTOFF)
+        close += [squeezed[s] for s in difflib.get_close_matches(q.replace(" ", ""), list(squeezed), n=limit,
+                                                                  cutoff=SIMILAR_CUTOFF)]
+        for norm in close:
+            self._consider(found, candidates[norm], 4)
 
     def _substrings(self, q: str, found: dict[int, Hit]) -> None:
         pos, seen = self.big.find(q), 0

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
+from rdflib import URIRef
 
 from ascn_kg.store.label_index import INDEX_FILE, LabelIndex, build_index, kind_of, load_index
-from ascn_kg.web.kit import base_iri, cached, href, page_lang, render, settings, store, t
+from ascn_kg.web.kit import Labeller, base_iri, cached, href, page_lang, render, select, settings, store, t
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ def search_index() -> LabelIndex:
     return cached("search-index", load_or_build_index)
 
 
+MATCHES = ("exact", "prefix", "word", "substring", "similar")
+# What tells apart things of one name (two cities' "Intelligent Operations Center"): their city or state.
+CONTEXT_QUERY = """SELECT ?s ?context WHERE {
+  ?s ascn:isProjectOf|ascn:forCity|ascn:forCountry|ascn:isLocatedIn|ascn:concernsCity ?context
+} ORDER BY ?s ?context"""
+
+
 def results(query: str, lang: str, limit: int) -> list[dict[str, Any]]:
     index = search_index()
     base = base_iri()
@@ -62,8 +70,28 @@ def results(query: str, lang: str, limit: int) -> list[dict[str, Any]]:
         kind = kind_of(hit.iri, base)
         kind_text = KIND_TEXT.get(kind, (kind, kind))[1 if lang == "ko" else 0]
         out.append({"iri": hit.iri, "label": label, "matched": hit.matched, "kind": kind, "kind_label": kind_text,
-                    "url": href(hit.iri), "match": ("exact", "prefix", "word", "substring")[hit.rank[0]]})
+                    "url": href(hit.iri), "match": MATCHES[hit.rank[0]], "context": None})
+    add_contexts(out, lang)
     return out
+
+
+def add_contexts(found: list[dict[str, Any]], lang: str) -> None:
+    """Give results that share a label and kind the label of their city or state."""
+    seen: dict[tuple[str, str], int] = {}
+    for r in found:
+        seen[r["label"], r["kind"]] = seen.get((r["label"], r["kind"]), 0) + 1
+    alike = [r for r in found if seen[r["label"], r["kind"]] > 1]
+    if not alike:
+        return
+    rows = select(CONTEXT_QUERY.replace("?s ascn:", "VALUES ?s { " + " ".join(f"<{r['iri']}>" for r in alike)
+                                        + " } ?s ascn:", 1))
+    contexts: dict[str, list[str]] = {}
+    for row in rows:
+        contexts.setdefault(str(row["s"]), []).append(str(row["context"]))
+    label = Labeller({c for values in contexts.values() for c in values}, lang)
+    for r in alike:
+        names = [label(URIRef(c)) for c in contexts.get(r["iri"], [])]
+        r["context"] = ", ".join(dict.fromkeys(names)) or None
 
 
 def limit_arg(default: int) -> int:

@@ -92,6 +92,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "comprises": ("comprises", "구성 기구"),
     "results": ("Results", "결과"),
     "no_results": ("Nothing matches.", "일치하는 항목이 없습니다."),
+    "similar_results": ("Nothing matches exactly. Names spelt alike:",
+                        "정확히 일치하는 항목이 없습니다. 철자가 비슷한 이름:"),
     "run": ("Run query", "질의 실행"),
     "catalogue": ("Example questions", "예시 질문"),
     "catalogue_missing": ("The query catalogue is not available.", "질의 목록을 사용할 수 없습니다."),
