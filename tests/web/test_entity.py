@@ -143,6 +143,14 @@ def test_a_citys_gdp_is_its_states_printed_as_the_report_does(client: FlaskClien
     assert "소속 국가의 1인당 GDP (USD)" in korean
 
 
+def test_a_derivation_does_not_cite_itself(client: FlaskClient) -> None:
+    """The places a subject is derived from are the values of prov:wasDerivedFrom; their source
+    column stays empty instead of repeating them."""
+    page = re.sub(r"\s+", " ", html(client, "/page/city/manila"))
+    rows = re.findall(r'<td><a href="/page/locator/([a-z0-9-]+)">[^<]*</a></td> <td class="src">([^<]*)</td>', page)
+    assert ("annex-3-row-19", "") in rows and all(cell == "" for _, cell in rows)
+
+
 def test_pages_are_validated_with_etags(client: FlaskClient) -> None:
     first = client.get("/page/city/kuala-lumpur")
     assert first.headers["ETag"]

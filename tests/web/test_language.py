@@ -78,3 +78,14 @@ def test_unknown_language_is_404(app: Flask) -> None:
     response = app.test_client().get("/lang/fr?next=/")
     assert response.status_code == 404
     assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize(("lang", "n", "rows", "statements"), [
+    ("en", 1, "1 row", "1 statement"), ("en", 2, "2 rows", "2 statements"), ("en", 0, "0 rows", "0 statements"),
+    ("ko", 1, "1행", "진술 1건"), ("ko", 26, "26행", "진술 26건"),
+])
+def test_counts_agree_with_their_noun(app: Flask, lang: str, n: int, rows: str, statements: str) -> None:
+    from ascn_kg.web.kit import t
+
+    with app.test_request_context(f"/?lang={lang}"):
+        assert (t("rows", n=n), t("count_statements", n=n)) == (rows, statements)

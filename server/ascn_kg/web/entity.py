@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, request
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
 from ascn_kg import labels
@@ -489,7 +489,8 @@ def statement_groups(
     groups: dict[Node, dict[str, Any]] = {}
     for s in statements:
         entry = groups.setdefault(s.prop, {"prop": term_view(s.prop, label), "values": []})
-        sources = [x for g in s.graphs for x in (cite(s, g) if cite else [g])]
+        # a derivation's value is its source: the column would only repeat it
+        sources = [] if s.prop == PROV.wasDerivedFrom else [x for g in s.graphs for x in (cite(s, g) if cite else [g])]
         entry["values"].append({
             "value": term_view(s.value, label, ontology),
             "inferred": s.inferred,

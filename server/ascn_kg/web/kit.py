@@ -65,7 +65,9 @@ def page_lang() -> str:
 
 
 def t(key: str, **values: Any) -> str:
-    """An interface string in the page language."""
+    """An interface string in the page language; for a count ``n`` of 1, its ``KEY_one`` form if any."""
+    if values.get("n") == 1 and f"{key}_one" in TEXT:
+        key = f"{key}_one"
     en, ko = TEXT.get(key, (key, key))
     text = ko if page_lang() == "ko" else en
     return text.format(**values) if values else text
