@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
@@ -45,6 +47,13 @@ def prefixes(base_iri: str = DEFAULT_BASE_IRI) -> dict[str, str]:
     ours = {"ascn": str(ascn_namespace(base_iri))}
     ours.update({f"ascn{kind}": f"{base_iri}id/{kind}/" for kind in ("city", "state")})
     return STANDARD_PREFIXES | ours
+
+
+def used_prefixes(iris: Iterable[str], base_iri: str = DEFAULT_BASE_IRI) -> dict[str, str]:
+    """The prefixes of :func:`prefixes` that some of ``iris`` start with (a document declares
+    only what it uses)."""
+    spaces = {iri[: max(iri.rfind("#"), iri.rfind("/")) + 1] for iri in iris}
+    return {name: ns for name, ns in prefixes(base_iri).items() if ns in spaces}
 
 
 def prologue(base_iri: str = DEFAULT_BASE_IRI, names: tuple[str, ...] | None = None) -> str:

@@ -311,6 +311,17 @@ def test_service_description_is_rdf(base: str, name: str) -> None:
     assert names == {URIRef(graph_iri(g)) for g in GRAPHS}
 
 
+def test_the_service_description_is_the_same_document_every_time(base: str) -> None:
+    """Named nodes, not fresh blank nodes: two requests give the same bytes; each node's statements
+    come together, and only the prefixes used are declared."""
+    first, second = (call(base, headers={"Accept": "text/turtle"}) for _ in range(2))
+    assert first.body == second.body
+    prefixes = re.findall(r"^@prefix (\w+):", first.text, re.M)
+    assert set(prefixes) == {"sd", "rdf", "rdfs", "xsd", "dcterms", "void"}
+    assert first.text.count("<https://kg.ascn.example/sparql#service> ") == 1  # one subject block
+    assert "_:" not in first.text
+
+
 def test_browsers_get_a_form_and_html_tables(base: str) -> None:
     browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
     page = call(base, headers=browser)

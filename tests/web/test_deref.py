@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pyoxigraph as ox
@@ -207,3 +208,11 @@ def test_every_named_graph_dereferences(client: FlaskClient, store: ox.Store) ->
         assert response.status_code == 303, name
         page = client.get(response.headers["Location"])
         assert page.status_code == 200, name
+
+
+def test_a_data_document_declares_only_the_prefixes_it_uses(client: FlaskClient) -> None:
+    turtle = client.get("/data/city/kuala-lumpur.ttl").get_data(as_text=True)
+    declared = set(re.findall(r"^@prefix (\w+):", turtle, re.M))
+    assert {"rdf", "rdfs", "ascn", "ascncity", "ascnstate", "prov"} <= declared
+    assert not declared & {"sh", "time", "foaf", "dcat", "owl"}  # none of these is used by a city
+    assert all(f"{name}:" in turtle.split("\n", len(declared))[-1] for name in declared)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID
 
 from ascn_kg.config import Settings
-from ascn_kg.namespaces import SD, prefixes
+from ascn_kg.namespaces import SD, prefixes, used_prefixes
 from ascn_kg.store.dataset_counts import dataset_counts
 from ascn_kg.store.protocol import Store
 
@@ -29,7 +29,10 @@ def build(store: Store, settings: Settings) -> Graph:
     for prefix, namespace in prefixes(settings.base_iri).items():
         graph.bind(prefix, namespace)
     endpoint = URIRef(f"{settings.base_iri}sparql")
-    service, dataset, default = BNode(), BNode(), BNode()
+    # Named nodes, not blank ones: the same document on every request, readable Turtle, and each
+    # node resolves to this description (the VoID dataset is the one /.well-known/void describes).
+    service, default = URIRef(f"{endpoint}#service"), URIRef(f"{endpoint}#default-graph")
+    dataset = URIRef(f"{settings.base_iri}dataset")
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, endpoint))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
@@ -58,7 +61,8 @@ def build(store: Store, settings: Settings) -> Graph:
         f"{counts.description_triples} triples), served beside the data and counted apart.", lang="en")))
     described = [(counts.description_graph, counts.description_triples)] if counts.description_triples else []
     for name, triples in [*counts.per_graph, *described]:
-        named, contents = BNode(), BNode()
+        local = name.rsplit("/", 1)[-1]
+        named, contents = URIRef(f"{endpoint}#named-graph-{local}"), URIRef(f"{endpoint}#graph-{local}")
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, URIRef(name)))
@@ -74,7 +78,9 @@ def build(store: Store, settings: Settings) -> Graph:
 
 def service_description(store: Store, settings: Settings, media_type: str) -> bytes:
     """The description serialized in ``media_type`` (one of the graph formats)."""
-    triples = ox.parse(build(store, settings).serialize(format="nt", encoding="utf-8"),
-                       format=ox.RdfFormat.N_TRIPLES)
+    triples = sorted(ox.parse(build(store, settings).serialize(format="nt", encoding="utf-8"),
+                              format=ox.RdfFormat.N_TRIPLES), key=str)  # each node's statements together
+    iris = {(term if isinstance(term, ox.NamedNode) else term.datatype).value
+            for t in triples for term in t if isinstance(term, ox.NamedNode | ox.Literal)}
     return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type),
-                        prefixes=prefixes(settings.base_iri))
+                        prefixes=used_prefixes(iris, settings.base_iri))

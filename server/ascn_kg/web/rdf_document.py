@@ -10,10 +10,11 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Response, request
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ascn_kg import negotiation as neg
-from ascn_kg.namespaces import prefixes
+from ascn_kg.namespaces import used_prefixes
 from ascn_kg.store.terms import to_oxigraph
 from ascn_kg.web.kit import base_iri, not_found_page
 
@@ -62,6 +63,8 @@ def serialize(quads: list[tuple[Node, Node, Node, Node]], ext: str) -> bytes:
         items = list({ox.Triple(*(to_oxigraph(x) for x in q[:3])) for q in quads})
         items.sort(key=str)
     options: dict[str, Any] = {}
-    if ext in PREFIXED_EXTENSIONS:
-        options["prefixes"] = prefixes(base_iri())
+    if ext in PREFIXED_EXTENSIONS:  # the prefixes the document uses, no others
+        iris = {str(x) for q in quads for x in q if isinstance(x, URIRef)}
+        iris |= {str(x.datatype) for q in quads for x in q[:3] if isinstance(x, Literal) and x.datatype}
+        options["prefixes"] = used_prefixes(iris, base_iri())
     return ox.serialize(items, format=rdf_format(ext), **options)
