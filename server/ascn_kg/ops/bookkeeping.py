@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry
 from ascn_kg.config import Settings
 from ascn_kg.ops import headers, health
 from ascn_kg.ops.app_state import store
+from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.metrics import OUTCOMES, Metrics, create_metrics, exposition
 from ascn_kg.ops.querylog import QUERY_LOGGER_NAME, configure_logging, log_query, query_fields, query_level
 
@@ -70,13 +71,13 @@ class Ops:
             self.metrics.observe_query(outcome, duration_s, rows, reason, cached, truncated, slow)
         if not self.settings.query_log_enabled:
             return
-        level = query_level(outcome, slow)
+        level = query_level(outcome, slow, reason)
         if not self.query_log.isEnabledFor(level):
             return
         fields = query_fields(
             outcome=outcome, duration_s=duration_s, rows=rows, query=query, client=client,
             user_agent=user_agent, reason=reason, cached=cached, truncated=truncated,
-            slow=slow, query_chars=self.settings.log_query_chars,
+            slow=slow, query_bytes=self.settings.log_query_bytes,
         )
         log_query(self.query_log, level, fields, error, created)
 
@@ -143,22 +144,24 @@ class Ops:
             log.exception("writing request metrics or query log failed")
 
 
-def requester(environ: dict[str, Any], client: str | None, user_agent: str | None) -> tuple[Any, Any]:
-    """The client address and user agent to log: the given ones, else the request's."""
-    return (environ.get("REMOTE_ADDR") if client is None else client,
+def requester(environ: dict[str, Any], client: str | None, user_agent: str | None,
+              proxies: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """The client and user agent to log: the given ones, else the request's (its client named
+    by :func:`~ascn_kg.ops.clients.client_of`, through ``proxies`` when they are trusted)."""
+    return (client_of(environ, proxies) if client is None else client,
             environ.get("HTTP_USER_AGENT") if user_agent is None else user_agent)
 
 
 def queue_query(
     environ: dict[str, Any], outcome: str, duration_s: float, rows: int | None, query: str,
     reason: str | None = None, truncated: bool = False, error: BaseException | None = None,
-    *, client: str | None = None, user_agent: str | None = None,
+    *, client: str | None = None, user_agent: str | None = None, proxies: tuple[str, ...] = (),
 ) -> None:
     """Keep a query's log entry with its WSGI request, to be written by :meth:`Ops.finish`.
 
     ``client`` and ``user_agent`` default to the request's.
     """
-    client, user_agent = requester(environ, client, user_agent)
+    client, user_agent = requester(environ, client, user_agent, proxies)
     environ.setdefault(_PENDING, []).append(
         (outcome, duration_s, rows, query, client, reason, truncated, user_agent, error, time.time()))
 
@@ -192,11 +195,12 @@ def record_query(
         outcome = "cached"
     if has_request_context():
         environ = request.environ
+        proxies = ops.settings.trusted_proxies
         if _PENDING in environ:  # written once the response has been sent
             queue_query(environ, outcome, duration_s, rows, query, reason, truncated, error,
-                        client=client, user_agent=user_agent)
+                        client=client, user_agent=user_agent, proxies=proxies)
             return
-        client, user_agent = requester(environ, client, user_agent)
+        client, user_agent = requester(environ, client, user_agent, proxies)
     ops.write_query(outcome, duration_s, rows, query, client, reason, truncated, user_agent,
                     error, time.time())
 

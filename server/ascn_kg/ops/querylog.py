@@ -4,8 +4,8 @@ All of ASCN-KG logs under the ``ascn_kg`` logger; :func:`configure_logging` give
 one JSON handler writing to stderr or to ``settings.log_file`` at ``settings.log_level``.
 SPARQL requests are logged on ``ascn_kg.query`` by :func:`query_fields` +
 :func:`log_query`: INFO normally, WARNING when slow or stopped at the time limit,
-ERROR for server errors (with the traceback). Refused queries are client errors and
-never carry a traceback.
+ERROR for server errors (with the traceback). Refused queries (client errors, a client
+past its share, a busy server) never carry a traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from ascn_kg.config import Settings
 
 LOGGER_NAME = "ascn_kg"
 QUERY_LOGGER_NAME = "ascn_kg.query"
-USER_AGENT_CHARS = 256
+USER_AGENT_BYTES = 256
+CLIENT_BYTES = 64
 _OURS = "_ascn_kg_handler"
 _ENCODER = json.JSONEncoder(default=str)  # made once: json.dumps(default=…) builds one per call
 
@@ -128,6 +129,14 @@ def query_hash(query: str) -> str:
     return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def clip_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, at a character boundary."""
+    if len(text) * 4 <= limit:  # even four bytes a character would fit
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    return text if len(raw) <= limit else raw[:limit].decode("utf-8", "ignore")
+
+
 def query_fields(
     *,
     outcome: str,
@@ -140,13 +149,13 @@ def query_fields(
     cached: bool,
     truncated: bool,
     slow: bool,
-    query_chars: int,
+    query_bytes: int,
 ) -> dict[str, Any]:
-    """The fields of one query log line."""
+    """The fields of one query log line; client-supplied text is capped in bytes."""
     return {
         "event": "sparql_query",
         "query_hash": query_hash(query),
-        "query": query[:query_chars],
+        "query": clip_utf8(query, query_bytes),
         "query_length": len(query),
         "duration_ms": round(duration_s * 1000.0, 3),
         "rows": rows,
@@ -155,16 +164,17 @@ def query_fields(
         "cached": cached,
         "truncated": truncated,
         "slow": slow,
-        "client": client,
-        "user_agent": user_agent[:USER_AGENT_CHARS] if user_agent else user_agent,
+        "client": clip_utf8(client, CLIENT_BYTES) if client else client,
+        "user_agent": clip_utf8(user_agent, USER_AGENT_BYTES) if user_agent else user_agent,
     }
 
 
-def query_level(outcome: str, slow: bool) -> int:
-    """INFO, WARNING for slow queries and timeouts, ERROR for server errors."""
+def query_level(outcome: str, slow: bool, reason: str | None = None) -> int:
+    """INFO (refusals and overload too), WARNING for slow queries and queries stopped at the time
+    or memory limit, ERROR for server errors."""
     if outcome == "error":
         return logging.ERROR
-    if slow or outcome == "timeout":
+    if slow or outcome == "timeout" or reason == "memory":
         return logging.WARNING
     return logging.INFO
 

@@ -9,7 +9,9 @@ the environ for the view to report, so no query is evaluated twice.
 
 With the result cache on, complete answers are also kept by raw query string and
 ``Accept`` header, and later identical requests are replayed without parsing, checking or
-serializing anything (a 304 when ``If-None-Match`` names the ETag). The dataset a process
+serializing anything (a 304 when ``If-None-Match`` names the ETag). Plans and answers are
+kept within the byte budgets of the settings (``cache_budgets``). A large answer leaves in
+chunks under one of the client's query shares (:mod:`ascn_kg.ops.answer_stream`). The dataset a process
 serves does not change until it is reloaded, so a replay is always the current answer.
 Every request is still counted in the metrics and written to the query log (by the
 bookkeeping thread under ``ascn-kg serve``).
@@ -24,9 +26,12 @@ from typing import Any
 
 from werkzeug.utils import get_content_type
 
+from ascn_kg.bounded_cache import BoundedCache, text_bytes
 from ascn_kg.config import Settings
+from ascn_kg.ops.answer_stream import answer_body
 from ascn_kg.ops.app_state import on_new_store, store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, REQUEST_START, Ops, queue_query
+from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.headers import VERSION_HEADER, security_headers
 from ascn_kg.sparql.answer import (
     Plan,
@@ -37,14 +42,14 @@ from ascn_kg.sparql.answer import (
     plan_query,
     run_cached,
 )
-from ascn_kg.sparql.cache import ResultCache
 from ascn_kg.sparql.endpoint import CORS_HEADERS, LANE_ERROR
 from ascn_kg.sparql.request import decode_form
 from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
 
 PATH = ROUTE = "/sparql"
 CORS = tuple(CORS_HEADERS.items())
-PLAN_CACHE_SIZE, PLAN_CACHE_BYTES = 2048, 32_000_000
+PLAN_CACHE_SIZE = 2048
+LANE_KEY = "ascn_sparql_lane"
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,10 @@ class SparqlLane:
         self.wsgi_app = wsgi_app
         self.flask_app = flask_app
         self.settings = settings
-        self.answers: ResultCache[Answer] = ResultCache(settings.result_cache_size, settings.result_cache_bytes)
-        self.plans: ResultCache[tuple[Plan, list[tuple[str, str]]]] = ResultCache(PLAN_CACHE_SIZE,
-                                                                                  PLAN_CACHE_BYTES)
+        budgets = settings.cache_budgets
+        self.answers: BoundedCache[Answer] = BoundedCache(settings.result_cache_size, budgets["answers"])
+        self.plans: BoundedCache[tuple[Plan, list[tuple[str, str]]]] = BoundedCache(PLAN_CACHE_SIZE,
+                                                                                    budgets["plans"])
         on_new_store(flask_app, self.forget)
 
     def forget(self) -> None:
@@ -98,16 +104,20 @@ class SparqlLane:
         key = lane_key(environ)
         answer = self.answers.get(key)
         replayed = answer is not None
-        if answer is None:
-            try:
-                answer = self.answer(environ)
-            except Exception as error:  # refusals, store errors, and any bug: the view reports it
-                environ[LANE_ERROR] = error
+        try:
             if answer is None:
-                return self.wsgi_app(environ, start_response)
-            if answer.etag is not None and answer.status.startswith("200"):
-                self.answers.put(key, answer, len(answer.body) + len(key[0]))
-        return self.send(answer, replayed, environ, start_response, started)
+                answer = self.answer(environ)
+                if answer is None:
+                    return self.wsgi_app(environ, start_response)
+                if answer.etag is not None and answer.status.startswith("200"):
+                    self.answers.put(key, answer, text_bytes(answer.body, answer.query, *key))
+            if replayed and etag_matches(answer.etag, environ.get("HTTP_IF_NONE_MATCH")):
+                answer = not_modified_answer(answer.query, answer.common)
+            body = answer_body(answer.body, self.flask_app, client_of(environ, self.settings.trusted_proxies))
+        except Exception as error:  # refusals, limits, store errors, and any bug: the view reports it
+            environ[LANE_ERROR] = error
+            return self.wsgi_app(environ, start_response)
+        return self.send(answer, body, replayed, environ, start_response, started)
 
     def answer(self, environ: dict[str, Any]) -> Answer | None:
         """The answer to a GET query, or None to let the Flask view answer it."""
@@ -117,9 +127,10 @@ class SparqlLane:
         plan, common = planned
         if not_modified(plan, "GET", environ.get("HTTP_IF_NONE_MATCH")):
             return not_modified_answer(plan.checked.text, common)
-        outcome, cached = run_cached(store(self.flask_app), plan.job, self.flask_app)
+        outcome, cached = run_cached(store(self.flask_app), plan.job, self.flask_app, environ)
         headers = [("Content-Type", get_content_type(plan.media_type, "utf-8")),
-                   ("Content-Length", str(len(outcome.body))), *outcome_headers(outcome), *common,
+                   ("Content-Length", str(len(outcome.body))),
+                   *outcome_headers(outcome, self.settings.max_result_bytes), *common,
                    *security_headers(plan.media_type, 200)]
         return Answer("200 OK", headers, outcome.body, plan.checked.text, outcome.rows, outcome.truncated,
                       cached, plan.etag, common)
@@ -147,28 +158,26 @@ class SparqlLane:
         version = store(app).version()
         common = [*cache_headers(plan, self.settings), *CORS,
                   *([(VERSION_HEADER, version)] if version else [])]
-        self.plans.put(key, (plan, common), len(key[0]) + len(key[1]))
+        self.plans.put(key, (plan, common), text_bytes(*key, plan.checked.text))
         return plan, common
 
-    def send(self, answer: Answer, replayed: bool, environ: dict[str, Any], start_response: Callable[..., Any],
-             started: float) -> Iterable[bytes]:
-        """Send ``answer`` (a 304 when it is a replay the client already has).
-
-        The answer is a list, which the server sends in one piece; its bookkeeping is handed
-        over just before (under ``ascn-kg serve`` only queued, for the bookkeeping thread).
+    def send(self, answer: Answer, body: Iterable[bytes], replayed: bool, environ: dict[str, Any],
+             start_response: Callable[..., Any], started: float) -> Iterable[bytes]:
+        """Send ``answer`` with ``body`` (its bytes in one piece, or in chunks when large:
+        :func:`~ascn_kg.ops.answer_stream.answer_body`); its bookkeeping is handed over just
+        before (under ``ascn-kg serve`` only queued, for the bookkeeping thread).
         """
-        if replayed and etag_matches(answer.etag, environ.get("HTTP_IF_NONE_MATCH")):
-            answer = not_modified_answer(answer.query, answer.common)
         start_response(answer.status, answer.headers)
         ops: Ops | None = self.flask_app.extensions.get(EXTENSION_KEY)
         if ops is not None:
             duration = time.perf_counter() - started
             queue_query(environ, "cached" if replayed or answer.cached else "ok", duration, answer.rows,
-                        answer.query, truncated=answer.truncated)
+                        answer.query, truncated=answer.truncated, proxies=self.settings.trusted_proxies)
             ops.finish(environ, (ROUTE, "GET", int(answer.status.split(" ", 1)[0]), duration))
-        return [answer.body] if answer.body else []
+        return body
 
 
-def init_app(app: Any, settings: Settings) -> None:
-    """Put the lane in front of the app's WSGI callable (outermost)."""
-    app.wsgi_app = SparqlLane(app.wsgi_app, app, settings)
+def init_app(app: Any, settings: Settings) -> SparqlLane:
+    """Put the lane in front of the app's WSGI callable (only the request guard goes before it)."""
+    lane = app.extensions[LANE_KEY] = app.wsgi_app = SparqlLane(app.wsgi_app, app, settings)
+    return lane
