@@ -31,7 +31,14 @@ from ascn_kg.ops import headers, health
 from ascn_kg.ops.app_state import store
 from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.metrics import OUTCOMES, Metrics, create_metrics, exposition
-from ascn_kg.ops.querylog import QUERY_LOGGER_NAME, configure_logging, log_query, query_fields, query_level
+from ascn_kg.ops.querylog import (
+    QUERY_LOGGER_NAME,
+    RepeatFilter,
+    configure_logging,
+    log_query,
+    query_fields,
+    query_level,
+)
 
 __all__ = ["REQUEST_START", "Ops", "init_app", "queue_query", "record_query"]
 
@@ -56,6 +63,7 @@ class Ops:
         self.metrics = metrics
         self.registry = registry
         self.query_log = logging.getLogger(QUERY_LOGGER_NAME)
+        self.repeats = RepeatFilter()  # one line a second for a client's flood of refusals
         self._queue: queue.Queue[Any] | None = None
         self._bookkeeping_pid: int | None = None
 
@@ -74,11 +82,16 @@ class Ops:
         level = query_level(outcome, slow, reason)
         if not self.query_log.isEnabledFor(level):
             return
+        left_out = self.repeats.admit(client, reason, created) if outcome == "refused" else 0
+        if left_out is None:
+            return
         fields = query_fields(
             outcome=outcome, duration_s=duration_s, rows=rows, query=query, client=client,
             user_agent=user_agent, reason=reason, cached=cached, truncated=truncated,
             slow=slow, query_bytes=self.settings.log_query_bytes,
         )
+        if left_out:
+            fields["repeats_left_out"] = left_out
         log_query(self.query_log, level, fields, error, created)
 
     def finish(self, environ: dict[str, Any], request_key: tuple[Any, ...] | None) -> None:

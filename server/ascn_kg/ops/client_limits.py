@@ -68,23 +68,37 @@ class QueryGate:
         """A share for one query of ``client``, or :class:`LimitReached` (429 or 503) at once."""
         now = self._clock()
         with self._lock:
-            holding = self._holding.get(client, 0)
-            if holding >= self.per_client:
-                raise LimitReached(f"too many queries at once: at most {self.per_client} of yours may run or be "
-                                   "sent at the same time; wait for an answer before sending the next", 1.0)
-            spent, wait = self._spent_in_window(client, now)
-            if self.budget and spent >= self.budget:
-                raise LimitReached(f"query time used up: your queries took {spent:.1f} s in the last minute and "
-                                   f"the limit is {self.budget:g} s", wait)
-            if self._held >= self.capacity:
-                raise LimitReached("the server is answering as many queries as it can; try again shortly", 1.0,
-                                   status=503, reason="busy")
+            refusal = self._refusal(client, now)
+            if refusal is not None:
+                raise refusal
             self._held += 1
-            self._holding[client] = holding + 1
+            self._holding[client] = self._holding.get(client, 0) + 1
             self._admissions += 1
             if self._admissions % SWEEP_EVERY == 0:
                 self._sweep(now)
         return Ticket(self, client)
+
+    def check(self, client: str) -> None:
+        """:class:`LimitReached` if ``client`` could not have a share now (nothing is taken): lets a
+        flooding client be answered before its request is read, planned or logged in full."""
+        with self._lock:
+            refusal = self._refusal(client, self._clock())
+        if refusal is not None:
+            raise refusal
+
+    def _refusal(self, client: str, now: float) -> LimitReached | None:
+        """Why ``client`` cannot have a share now (None: it can); called holding the lock."""
+        if self._holding.get(client, 0) >= self.per_client:
+            return LimitReached(f"too many queries at once: at most {self.per_client} of yours may run or be "
+                                "sent at the same time; wait for an answer before sending the next", 1.0)
+        spent, wait = self._spent_in_window(client, now)
+        if self.budget and spent >= self.budget:
+            return LimitReached(f"query time used up: your queries took {spent:.1f} s in the last minute and "
+                                f"the limit is {self.budget:g} s", wait)
+        if self._held >= self.capacity:
+            return LimitReached("the server is answering as many queries as it can; try again shortly", 1.0,
+                                status=503, reason="busy")
+        return None
 
     def _leave(self, client: str, seconds: float) -> None:
         with self._lock:

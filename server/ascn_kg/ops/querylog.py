@@ -15,6 +15,7 @@ import json
 import logging
 import logging.handlers
 import sys
+import threading
 import time
 from typing import Any
 
@@ -167,6 +168,37 @@ def query_fields(
         "client": clip_utf8(client, CLIENT_BYTES) if client else client,
         "user_agent": clip_utf8(user_agent, USER_AGENT_BYTES) if user_agent else user_agent,
     }
+
+
+class RepeatFilter:
+    """At most one line a second for each client and refusal of a kind that comes in floods (a
+    client past its share, a busy server); the line says how many were left out before it.
+
+    A flooding client is answered thousands of times a second: each refusal is counted in the
+    metrics, but the log gets one line a second, so it grows with time, not with the flood.
+    """
+
+    FLOODING = frozenset({"client", "busy"})
+
+    def __init__(self, interval_s: float = 1.0) -> None:
+        self.interval_s = interval_s
+        self._last: dict[tuple[str | None, str], list[float | int]] = {}  # key → [time logged, left out]
+        self._lock = threading.Lock()
+
+    def admit(self, client: str | None, reason: str | None, now: float) -> int | None:
+        """None: leave this line out; else how many were left out since the last line."""
+        if reason not in self.FLOODING:
+            return 0
+        key = (client, reason)
+        with self._lock:
+            entry = self._last.get(key)
+            if entry is not None and now - entry[0] < self.interval_s:
+                entry[1] += 1
+                return None
+            if len(self._last) > 10_000:  # clients gone quiet are forgotten
+                self._last = {k: v for k, v in self._last.items() if now - v[0] < self.interval_s}
+            self._last[key] = [now, 0]
+            return int(entry[1]) if entry is not None else 0
 
 
 def query_level(outcome: str, slow: bool, reason: str | None = None) -> int:

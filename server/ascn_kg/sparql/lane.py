@@ -1,5 +1,9 @@
 """The WSGI front of /sparql: a lean lane for GET queries, and replay of repeated answers.
 
+A query from a client that has no share left (:mod:`ascn_kg.ops.client_limits`), by GET or
+POST, is answered here at once with 429 (or 503 when every query thread is taken), before its
+request is read or planned, so that a flooding client costs next to nothing.
+
 A GET on /sparql with a query is the endpoint's hot path. The lane answers it without
 Flask's routing, hooks and response objects, through the same functions the Flask view
 uses (:mod:`ascn_kg.sparql.answer`: plan, run, headers; :mod:`ascn_kg.ops.headers`), so both
@@ -22,15 +26,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from werkzeug.utils import get_content_type
 
 from ascn_kg.bounded_cache import BoundedCache, text_bytes
 from ascn_kg.config import Settings
+from ascn_kg.errors import LimitReached
 from ascn_kg.ops.answer_stream import answer_body
 from ascn_kg.ops.app_state import on_new_store, store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, REQUEST_START, Ops, queue_query
+from ascn_kg.ops.client_limits import query_gate
 from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.headers import VERSION_HEADER, security_headers
 from ascn_kg.sparql.answer import (
@@ -50,6 +57,7 @@ PATH = ROUTE = "/sparql"
 CORS = tuple(CORS_HEADERS.items())
 PLAN_CACHE_SIZE = 2048
 LANE_KEY = "ascn_sparql_lane"
+DRAINED_BYTES = 64 * 1024  # a refused request's body up to this size is read out; past it the connection closes
 
 
 @dataclass(frozen=True)
@@ -98,12 +106,22 @@ class SparqlLane:
         self.plans.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "POST") or environ.get("PATH_INFO") != PATH:
             return self.wsgi_app(environ, start_response)
         started = environ[REQUEST_START] = time.perf_counter()
+        if method == "POST":
+            refusal = self.early_refusal(environ)
+            if refusal is None:
+                return self.wsgi_app(environ, start_response)
+            return self.refuse(refusal, environ, start_response, started)
         key = lane_key(environ)
         answer = self.answers.get(key)
         replayed = answer is not None
+        if answer is None and "query=" in key[0]:
+            refusal = self.early_refusal(environ)
+            if refusal is not None:
+                return self.refuse(refusal, environ, start_response, started)
         try:
             if answer is None:
                 answer = self.answer(environ)
@@ -118,6 +136,36 @@ class SparqlLane:
             environ[LANE_ERROR] = error
             return self.wsgi_app(environ, start_response)
         return self.send(answer, body, replayed, environ, start_response, started)
+
+    def early_refusal(self, environ: dict[str, Any]) -> LimitReached | None:
+        """The refusal a query of this client would meet (past its share, or no query thread free),
+        found before its request is read or planned: a flooding client costs next to nothing."""
+        gate = query_gate(self.flask_app)
+        try:
+            if gate is not None:
+                gate.check(client_of(environ, self.settings.trusted_proxies))
+        except LimitReached as refusal:
+            return refusal
+        return None
+
+    def refuse(self, refusal: LimitReached, environ: dict[str, Any], start_response: Callable[..., Any],
+               started: float) -> Iterable[bytes]:
+        """429 (or 503) with ``Retry-After``, in plain text, counted and logged like any refused query."""
+        body = (refusal.message + "\n").encode("utf-8")
+        headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                   ("Retry-After", str(refusal.retry_after)), *CORS, *security_headers("text/plain", refusal.status)]
+        unread = int(environ.get("CONTENT_LENGTH") or 0)  # the request guard let at most max_body_bytes in
+        if unread <= DRAINED_BYTES:
+            environ["wsgi.input"].read(unread)  # read out, so that the connection serves the next request
+        else:
+            headers.append(("Connection", "close"))
+        start_response(f"{refusal.status} {HTTPStatus(refusal.status).phrase}", headers)
+        ops: Ops | None = self.flask_app.extensions.get(EXTENSION_KEY)
+        if ops is not None:
+            duration = time.perf_counter() - started
+            queue_query(environ, "refused", duration, None, "", refusal.reason, proxies=self.settings.trusted_proxies)
+            ops.finish(environ, (ROUTE, environ.get("REQUEST_METHOD", ""), refusal.status, duration))
+        return [body]
 
     def answer(self, environ: dict[str, Any]) -> Answer | None:
         """The answer to a GET query, or None to let the Flask view answer it."""

@@ -21,6 +21,7 @@ import os
 import queue
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -291,6 +292,8 @@ class QueryPool:
 
 def _main(argv: list[str]) -> None:
     """Entry of a worker process: ``python -P -m ascn_kg.store.pool STORE_DIR FD MEMORY_BYTES``."""
+    # Ctrl+C reaches the whole process group: the parent stops its workers itself (its pipe closes).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     store_dir, fd, memory_bytes = argv
     worker_main(Connection(int(fd)), store_dir, int(memory_bytes))
 
