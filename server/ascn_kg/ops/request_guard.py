@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask import request
+
 from ascn_kg.config import Settings
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, Ops
 from ascn_kg.ops.clients import client_of
@@ -88,7 +90,17 @@ class RequestGuard:
         return [body]
 
 
+def read_out_body(_: BaseException | None = None) -> None:
+    """``teardown_request``: read what a view left unread of the request body (at most
+    ``max_body_bytes``: no more got past the guard), so that a kept-alive connection can carry
+    the next request instead of being closed under a client that was refused early."""
+    exhaust = getattr(request.stream, "exhaust", None)  # werkzeug's LimitedStream, for a body with a length
+    if exhaust is not None:
+        exhaust()
+
+
 def init_app(app: Any, settings: Settings) -> None:
     """Put the guard in front of everything (call last), and give Flask the same body limit."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.teardown_request(read_out_body)
     app.wsgi_app = RequestGuard(app.wsgi_app, app, settings)

@@ -34,6 +34,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from ascn_kg.memory_release import return_large_blocks
 from ascn_kg.store.evaluate import evaluate_safely
 from ascn_kg.store.protocol import (
     QueryFailed,
@@ -97,6 +98,7 @@ def worker_main(conn: Connection, store_dir: str, memory_bytes: int = 0) -> None
     closes. An answer's body follows its outcome as raw bytes (no second copy in a pickle)."""
     exit_with_parent()
     limit_memory(memory_bytes)
+    return_large_blocks()
     try:
         store = ox.Store.read_only(store_dir)
     except (OSError, RuntimeError) as error:
