@@ -108,3 +108,35 @@ def test_a_link_past_its_byte_limit_is_413(built, tmp_path: Path) -> None:
         conn.close()
     assert response.status == 413
     assert "a permalink holds at most 32,000" in text
+
+
+def test_a_long_link_goes_to_the_page_by_id_and_a_short_one_by_url(make_app, built, tmp_path: Path) -> None:
+    app = make_app(dist_dir=built.dist, permalink_dir=tmp_path / "links")
+    client = app.test_client()
+    long_query = "ASK { ?s ?p ?o } # " + "z" * 3_000
+    for query, by_id in (("ASK { ?s ?p ?o }", False), (long_query, True)):
+        link = client.post("/q", data={"query": query}).headers["Location"]
+        target = client.get(link).headers["Location"]
+        assert target.startswith("/query?link=") is by_id and len(target) < 2_000
+        page = client.get(target)
+        assert page.status_code == 200 and query.encode() in page.data
+    assert client.get("/query?link=aaaaaaaaaaaa&run=1").status_code == 404
+
+
+def test_a_full_store_keeps_its_links_and_says_507(make_app, tmp_path: Path) -> None:
+    app = make_app(permalink_dir=tmp_path / "links", permalink_store_bytes=200_000, permalink_rate=100)
+    client = app.test_client()
+    made, statuses = [], Counter()
+    for number in range(40):
+        response = client.post("/q", data={"query": f"ASK {{}} # {number} " + "w" * 10_000},
+                               headers={"Accept": "text/plain"})
+        statuses[response.status_code] += 1
+        if response.status_code == 303:
+            made.append(response.headers["Location"])
+        else:
+            assert "the permalink store is full (200,000 bytes)" in response.get_data(as_text=True)
+    assert statuses[303] > 5 and statuses[507] > 5
+    assert sum(path.stat().st_size for path in (tmp_path / "links").iterdir()) <= 200_000
+    assert all(client.get(link).status_code == 303 for link in made)
+    again = client.post("/q", data={"query": "ASK {} # 0 " + "w" * 10_000})  # already stored: still its id
+    assert again.status_code == 303 and again.headers["Location"] == made[0]

@@ -25,6 +25,7 @@ from typing import Any
 
 from ascn_kg.config import Settings
 from ascn_kg.errors import LimitReached
+from ascn_kg.ops.clients import trusted_networks
 
 WINDOW_S = 60.0
 SWEEP_EVERY = 1024  # forget idle clients after this many admissions
@@ -175,7 +176,9 @@ class RateLimiter:
 
 
 def init_app(app: Any, settings: Settings) -> QueryGate:
-    """Give ``app`` (a web worker's application) its query gate."""
+    """Give ``app`` (a web worker's application) its query gate; a bad ``trusted_proxies`` entry
+    fails here, at the start, not at a request."""
+    trusted_networks(settings.trusted_proxies)
     gate = app.extensions[GATE_KEY] = QueryGate.from_settings(settings)
     app.extensions[LIMITERS_KEY] = {}
     return gate

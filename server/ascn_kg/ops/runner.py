@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ascn_kg.config import Settings, load_settings
+from ascn_kg.ops.clients import trusted_networks
 from ascn_kg.ops.listener import share_listener
 from ascn_kg.ops.multiproc import ENV_VAR, prepare_multiprocess
 from ascn_kg.ops.ports import port_problem
@@ -53,6 +54,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def preflight(settings: Settings) -> str | None:
     """Why the server cannot start (a one-line message), or None if it can."""
+    try:
+        trusted_networks(settings.trusted_proxies)
+    except ValueError as error:
+        return str(error)
     if not settings.backend_url:
         if not settings.store_dir.is_dir():
             return f"no store at {settings.store_dir}: run `ascn-kg build` first"

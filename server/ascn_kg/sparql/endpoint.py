@@ -131,7 +131,7 @@ def error_response(error: Exception, query: str | None) -> Response:
     with its line, column and a caret.
     """
     status, message, problem = status_and_message(error, query, lang_from_request())
-    if status >= 500:
+    if status >= 500 and not isinstance(error, LimitReached):  # overload is in the query log, once a second
         current_app.logger.warning("sparql %s: %s", status, message)
     wants = neg.choose(request.headers.get("Accept"), ("text/plain", "text/html"))
     if wants == "text/html":

@@ -5,9 +5,10 @@ The embedded store streams pyoxigraph's answers through its own serializers
 or N-Triples, one row or triple per line, cut after ``max_rows`` lines or ``max_bytes``
 bytes (which also stops the evaluation), then converted natively to the requested format,
 again within ``max_bytes``: an answer that would pass it is cut at the most whole rows that
-fit (found by bisection, so only oversized answers pay for it). No term passes through
-Python. The remote store's answers arrive as SPARQL JSON documents and go
-through :func:`solutions_outcome` / :func:`triples_outcome`.
+fit (found by bisection, so only oversized answers pay for it; CSV, smaller than the TSV it is
+made from, may stop short of the limit). No term passes through Python. The remote store's
+answers arrive as SPARQL JSON documents and go through :func:`solutions_outcome` /
+:func:`triples_outcome`, cut the same way.
 """
 
 from __future__ import annotations

@@ -21,9 +21,11 @@ from werkzeug.http import quote_etag
 from ascn_kg import negotiation as neg
 from ascn_kg.catalogue import CatalogueError, Entry, load_catalogue
 from ascn_kg.errors import Refusal
+from ascn_kg.ops.answer_stream import answer_body
 from ascn_kg.ops.app_state import store as require_store
+from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.headers import etag_for
-from ascn_kg.sparql.answer import etag_matches, record, run_cached
+from ascn_kg.sparql.answer import etag_matches, outcome_headers, record, run_cached
 from ascn_kg.sparql.endpoint import error_response
 from ascn_kg.sparql.errors import classify
 from ascn_kg.store.catalogue_bind import render
@@ -117,8 +119,10 @@ def answer(name: str) -> Response:
         record(started, text, *classify(error), error=error)
         return error_response(error, None)
     record(started, text, "ok", outcome.rows, cached=cached, truncated=outcome.truncated)
-    response = Response(outcome.body, mimetype=media_type)
-    response.headers["X-ASCN-Rows"] = str(outcome.rows)
+    client = client_of(request.environ, settings.trusted_proxies)
+    response = Response(answer_body(outcome.body, current_app, client), mimetype=media_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(len(outcome.body))
+    response.headers.extend(outcome_headers(outcome, settings.max_result_bytes))
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept"
     if tag is not None:
