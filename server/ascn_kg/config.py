@@ -101,8 +101,8 @@ class Settings:
     plan_cache_bytes: int = 16_000_000  # the lane's plans, safety verdicts, proven-cheap queries
     result_max_age: int = 300  # Cache-Control max-age of /sparql answers, seconds
     # fairness: what one client (an address) may take of a web worker
-    client_queries: int = 2  # its queries evaluating, waiting for a query process or streaming at once
-    client_query_seconds: float = 60.0  # its query time in any minute
+    client_queries: int = 2  # its queries evaluating, waiting for a query process or streaming at once; 0: no cap
+    client_query_seconds: float = 60.0  # its query time in any minute; 0: no budget
     query_threads: int = 0  # threads of a web worker that queries may hold; 0: half of `threads`
     # permalinks
     permalink_max_bytes: int = 32_000  # a link's query and parameters (UTF-8)
@@ -128,8 +128,9 @@ class Settings:
     @property
     def query_pool_size(self) -> int:
         """Query processes per web worker: ``query_workers``, or the machine's cores shared out
-        (at least two, so that one slow query never holds up every other)."""
-        return self.query_workers or max(2, (os.cpu_count() or 1) // max(1, self.workers))
+        (at least two, so that one slow query never holds up every other, and one more than a
+        client may use at once, so that no client can hold them all)."""
+        return self.query_workers or max(2, (os.cpu_count() or 1) // max(1, self.workers), self.client_queries + 1)
 
     @property
     def query_capacity(self) -> int:

@@ -79,6 +79,20 @@ def test_the_rate_limiter_counts_a_minute_per_client() -> None:
     limiter.count("a")
 
 
+def test_no_cap_for_one_address_playing_many_users() -> None:
+    gate = QueryGate(capacity=3, per_client=0, seconds_per_minute=0, clock=Clock())
+    tickets = [gate.enter("127.0.0.1") for _ in range(3)]  # only the worker's capacity holds
+    assert refusal(lambda: gate.enter("127.0.0.1")).status == 503
+    for ticket in tickets:
+        ticket.release(100.0)  # and no budget
+    gate.enter("127.0.0.1")
+
+
+def test_no_client_can_hold_every_query_process() -> None:
+    assert Settings(client_queries=2, workers=1).query_pool_size >= 3
+    assert Settings(client_queries=2, query_workers=2).query_pool_size == 2  # unless told otherwise
+
+
 def test_capacity_leaves_threads_for_pages() -> None:
     assert Settings(threads=16).query_capacity == 8
     assert Settings(threads=16, query_threads=12).query_capacity == 12

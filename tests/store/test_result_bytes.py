@@ -10,8 +10,10 @@ import pyoxigraph as ox
 import pytest
 
 from ascn_kg.bounded_cache import ENTRY_OVERHEAD, BoundedCache
+from ascn_kg.config import Settings
 from ascn_kg.store.evaluate import evaluate
-from ascn_kg.store.protocol import QueryRequest
+from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryMemoryExceeded, QueryRequest
+from ascn_kg.store.remote import RemoteStore
 from ascn_kg.store.results import CappedBuffer, solutions_outcome
 from ascn_kg.store.safety import Limits, check
 
@@ -99,3 +101,15 @@ def test_the_cache_is_bounded_in_bytes_and_entries() -> None:
     assert cache.get("huge") is None
     cache.discard(49)
     assert len(cache) == 9
+
+
+def test_a_backend_answer_is_read_only_so_far(tmp_path) -> None:
+    """At most 4 × max_result_bytes of a backend's answer is read: N-Triples are cut at the last whole
+    triple, a results document (which cannot be cut) is refused like a query past the memory limit."""
+    remote = RemoteStore(Settings(backend_url="http://127.0.0.1:9/query", max_result_bytes=1_000, dist_dir=tmp_path))
+    triples = b"".join(b"<http://e/s%d> <http://e/p> <http://e/o> .\n" % n for n in range(1_000))
+    cut = remote._read_bounded(io.BytesIO(triples), N_TRIPLES)
+    assert len(cut) <= 4_000 and cut.endswith(b" .\n") and triples.startswith(cut)
+    with pytest.raises(QueryMemoryExceeded, match="larger than the 4,000 bytes this server reads"):
+        remote._read_bounded(io.BytesIO(b"{" + b" " * 5_000 + b"}"), JSON_RESULTS)
+    assert remote._read_bounded(io.BytesIO(b'{"boolean": true}'), JSON_RESULTS) == b'{"boolean": true}'

@@ -9,13 +9,16 @@ stay free for pages, search, ``/healthz`` and ``/readyz``), and one client at mo
 ``client_query_seconds`` the client waits until older queries leave the window. Beyond its
 share a client gets 429; when every query thread is taken, 503; both with ``Retry-After``
 (:class:`~ascn_kg.errors.LimitReached`). :class:`RateLimiter` counts events per client and
-minute (permalinks made). Counts are per web worker (``workers`` is 1 by default).
+minute (permalinks made). Counts are per web worker (``workers`` is 1 by default). A load
+test playing many users from one address sets ``client_queries`` and ``client_query_seconds``
+to 0 (no per-client cap, no budget); the worker's capacity still holds.
 
 The gates never wait: a thread that cannot have a share is answered at once and set free.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import deque
@@ -53,7 +56,8 @@ class QueryGate:
 
     def __init__(self, capacity: int, per_client: int, seconds_per_minute: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity, self.per_client, self.budget = max(1, capacity), max(1, per_client), seconds_per_minute
+        self.capacity, self.budget = max(1, capacity), seconds_per_minute
+        self.per_client = per_client if per_client > 0 else sys.maxsize  # 0: only the worker's capacity
         self._clock = clock
         self._lock = threading.Lock()
         self._held = 0

@@ -156,8 +156,8 @@ class RemoteStore:
             return body
         if accept == N_TRIPLES:
             return body[: body.rfind(b"\n") + 1]
-        raise QueryMemoryExceeded(f"the SPARQL backend's answer is larger than the {self._max_read / 1e6:,.0f} MB "
-                                  "this server reads for one query; narrow the query (LIMIT, fewer columns)")
+        raise QueryMemoryExceeded(f"the SPARQL backend's answer is larger than the {self._max_read:,} bytes this "
+                                  "server reads for one query; narrow the query (LIMIT, fewer columns)")
 
     def _message(self, error: Exception) -> str:
         return (self._engine or detect(None)).message(_remote_message(error))
