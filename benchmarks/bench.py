@@ -269,6 +269,9 @@ def our_server(
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASCN_KG_")}
         env.update({f"ASCN_KG_{k.upper()}": str(v) for k, v in settings.items()})
         env.setdefault("ASCN_KG_PERMALINK_DIR", str(Path(scratch) / "permalinks"))
+        # every simulated user comes from 127.0.0.1: one client's caps would throttle them all
+        env.setdefault("ASCN_KG_CLIENT_QUERIES", "0")
+        env.setdefault("ASCN_KG_CLIENT_QUERY_SECONDS", "0")
         env["PROMETHEUS_MULTIPROC_DIR"] = str(Path(scratch) / "metrics")
         os.mkdir(env["PROMETHEUS_MULTIPROC_DIR"])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), str(REPO / "tests"), env.get("PYTHONPATH")]))

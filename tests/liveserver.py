@@ -89,9 +89,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def _process(argv: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+def _process(argv: list[str], env: dict[str, str], probe: str, log_path: Path | None = None) -> Iterator[None]:
     with tempfile.TemporaryDirectory(prefix="ascn-live-") as scratch:
-        log = Path(scratch) / "server.log"
+        log = log_path or Path(scratch) / "server.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 argv, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
@@ -106,26 +106,29 @@ def _process(argv: list[str], env: dict[str, str], probe: str) -> Iterator[None]
 
 @contextlib.contextmanager
 def running_server(
-    dist_dir: Path, app: str = DEFAULT_APP, workers: int = 2, metrics_dir: Path | None = None, **settings: Any
+    dist_dir: Path, app: str = DEFAULT_APP, workers: int = 2, metrics_dir: Path | None = None,
+    log_path: Path | None = None, **settings: Any
 ) -> Iterator[str]:
     """A real server (granian) of ``app`` over ``dist_dir``; yields ``http://127.0.0.1:PORT``.
 
     ``settings`` are :class:`ascn_kg.config.Settings` fields (``query_timeout=1`` …).
     The tests folder is on the server's ``PYTHONPATH``, so test apps can be served too.
-    The multiprocess metrics go to ``metrics_dir`` (default: a temporary folder).
+    The multiprocess metrics go to ``metrics_dir`` (default: a temporary folder); everything
+    the server writes on stdout and stderr goes to ``log_path`` (default: a temporary file).
+    The server is started with ``python -P``: nothing is imported from the working folder.
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASCN_KG_")}
     env.update({f"ASCN_KG_{k.upper()}": _env_value(v) for k, v in settings.items()})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
     argv = [
-        sys.executable, "-m", "ascn_kg.ops.runner", "--app", app, "--host", "127.0.0.1",
+        sys.executable, "-P", "-m", "ascn_kg.ops.runner", "--app", app, "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--dist-dir", str(dist_dir),
     ]
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="ascn-metrics-") as metrics:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir or metrics)
-        with _process(argv, env, f"{base}/sparql?query=ASK%7B%7D"):
+        with _process(argv, env, f"{base}/sparql?query=ASK%7B%7D", log_path):
             yield base
 
 

@@ -3,7 +3,8 @@
 The package is cut by what each part owns; imports run one way, from the top down:
 
 - ground (this folder): ``config``, ``errors``, ``namespaces``, ``iris``, ``labels`` (the
-  label rule), ``catalogue``, ``negotiation``; they import nothing of the parts below.
+  label rule), ``catalogue``, ``negotiation``, ``bounded_cache`` (the one kind of in-memory
+  cache), ``memory_release``; they import nothing of the parts below.
 - ``store``: the store seam (protocol, embedded and remote backends, the killable pool,
   evaluation, serialization, the safety gate, the label index); imports only the ground.
 - ``build``: tables → RDF → reasoning → SHACL → ``dist/``, and publishing; imports the store

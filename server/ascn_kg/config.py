@@ -70,6 +70,11 @@ class Settings:
     workers: int = 1  # worker processes; queries are evaluated outside the GIL, so one uses every core
     threads: int = 16  # threads per worker answering requests (pages must not queue behind queries)
     header_timeout: float = 10.0  # seconds a connection may take to send its request headers
+    # A connection whose client stops reading the answer for this long is dropped (the kernel's
+    # TCP_USER_TIMEOUT on the listening socket, inherited by every connection).
+    send_timeout: float = 30.0
+    # Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
     backend_url: str | None = None
     backend_update_url: str | None = None
     # The engine behind backend_url (auto: from its Server header; generic, oxigraph, virtuoso),
@@ -83,19 +88,30 @@ class Settings:
     max_result_rows: int = 10_000
     max_nesting: int = 64
     max_chain: int = 1_000  # operators chained in one bracket group (left-deep parse trees)
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 1_000_000  # every request, every route: larger bodies get 413 before they are read
+    max_result_bytes: int = 10_000_000  # an answer is cut (whole rows) to this many bytes, like the row cap
+    query_memory_bytes: int = 1_000_000_000  # the memory (RLIMIT_DATA) of each query process
     service_allowlist: tuple[str, ...] = ()
     query_workers: int = 0  # query processes per web worker, started when needed; 0: automatic
     # A query the pool answered within this many ms on this dataset runs in-process next time
     # (the same query on the same read-only data does the same work); 0: always the pool.
     inline_query_ms: float = 20.0
     result_cache_size: int = 256
-    result_cache_bytes: int = 64_000_000
+    result_cache_bytes: int = 64_000_000  # whole answers (and the lane's replays of them), each cache
+    plan_cache_bytes: int = 16_000_000  # the lane's plans, safety verdicts, proven-cheap queries
     result_max_age: int = 300  # Cache-Control max-age of /sparql answers, seconds
+    # fairness: what one client (an address) may take of a web worker
+    client_queries: int = 2  # its queries evaluating, waiting for a query process or streaming at once; 0: no cap
+    client_query_seconds: float = 60.0  # its query time in any minute; 0: no budget
+    query_threads: int = 0  # threads of a web worker that queries may hold; 0: half of `threads`
+    # permalinks
+    permalink_max_bytes: int = 32_000  # a link's query and parameters (UTF-8)
+    permalink_rate: int = 30  # links one client may make per minute
+    permalink_store_bytes: int = 100_000_000  # the permalink store's size on disk
     # operations
     log_level: str = "INFO"
     log_file: str | None = None
-    log_query_chars: int = 500
+    log_query_bytes: int = 500  # query text in a log line (UTF-8, cut at a character boundary)
     slow_query_seconds: float = 1.0
     metrics_enabled: bool = True
     query_log_enabled: bool = True
@@ -112,8 +128,24 @@ class Settings:
     @property
     def query_pool_size(self) -> int:
         """Query processes per web worker: ``query_workers``, or the machine's cores shared out
-        (at least two, so that one slow query never holds up every other)."""
-        return self.query_workers or max(2, (os.cpu_count() or 1) // max(1, self.workers))
+        (at least two, so that one slow query never holds up every other, and one more than a
+        client may use at once, so that no client can hold them all)."""
+        return self.query_workers or max(2, (os.cpu_count() or 1) // max(1, self.workers), self.client_queries + 1)
+
+    @property
+    def query_capacity(self) -> int:
+        """Threads of a web worker that queries may hold at once (``query_threads``, or half of
+        ``threads``); the others stay free for pages, search and the probes."""
+        if self.query_threads:
+            return max(1, min(self.query_threads, self.threads - 1))
+        return max(1, self.threads // 2)
+
+    @property
+    def cache_budgets(self) -> dict[str, int]:
+        """The bytes each in-memory cache of a web worker may hold; their sum bounds them all."""
+        plans = self.plan_cache_bytes
+        return {"answers": self.result_cache_bytes, "results": self.result_cache_bytes,
+                "plans": plans // 2, "verdicts": plans // 4, "proven": plans // 4}
 
     @property
     def store_dir(self) -> Path:

@@ -10,6 +10,8 @@ one mapping turns any of them into a response.
 
 from __future__ import annotations
 
+import math
+
 
 class Refusal(Exception):
     """A request refused with ``status``; ``str()`` and ``message`` are for the client."""
@@ -21,4 +23,18 @@ class Refusal(Exception):
         self.message = message
         if status is not None:
             self.status = status
-        self.reason = reason  # update, service, nesting, size, syntax, encoding or other
+        self.reason = reason  # update, service, nesting, size, syntax, encoding, client, busy or other
+
+
+class LimitReached(Refusal):
+    """A limit that lifts with time: the client's own share (429) or the server's capacity (503).
+
+    ``retry_after`` is the whole number of seconds after which trying again can succeed; the
+    answer carries it as ``Retry-After``.
+    """
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: float, status: int | None = None, reason: str = "client") -> None:
+        super().__init__(message, status, reason)
+        self.retry_after = max(1, math.ceil(retry_after))

@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+
+from ascn_kg.bounded_cache import BoundedCache, text_bytes
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,20 @@ class MediaRange:
         return 2 if self.subtype == sub else -1
 
 
-@lru_cache(maxsize=512)
+# Parsed headers by text: at most 512 (a header is a client's text: the cache is bounded in bytes too).
+_PARSED: BoundedCache[tuple[MediaRange, ...]] = BoundedCache(512, 1_000_000)
+
+
 def parse_accept(header: str) -> tuple[MediaRange, ...]:
     """Parse an ``Accept`` header leniently: malformed entries are skipped."""
+    parsed = _PARSED.get(header)
+    if parsed is None:
+        parsed = _parse_accept(header)
+        _PARSED.put(header, parsed, text_bytes(header) + 100 * len(parsed))
+    return parsed
+
+
+def _parse_accept(header: str) -> tuple[MediaRange, ...]:
     ranges = []
     for item in header.split(","):
         kind, *params = (part.strip() for part in item.split(";"))

@@ -76,7 +76,7 @@ def test_sequence_of_outcomes(logging_app, tmp_path: Path) -> None:
 
 
 def test_long_query_is_cut_and_stays_one_line(logging_app, tmp_path: Path) -> None:
-    app = logging_app(log_query_chars=20)
+    app = logging_app(log_query_bytes=20)
     query = "SELECT *\nWHERE {\r\n ?s ?p \"x\\\"y\" }\n" * 10
     with app.test_request_context("/sparql"):
         ops.record_query("ok", 0.001, 0, query)

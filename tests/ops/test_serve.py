@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+import ascn_kg
 from ascn_kg.config import Settings, load_settings
 from ascn_kg.ops.runner import granian_server, preflight, settings_env
 from fixtures_sparql import make_dist
-from liveserver import running_server
+from liveserver import free_port, running_server
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +49,34 @@ def test_relative_folders_are_taken_from_the_working_folder_once(
 def test_granian_serves_the_app_factory_as_configured() -> None:
     server = granian_server(Settings(host="127.0.0.1", port=8123, workers=3, threads=5, header_timeout=4.5,
                                      query_timeout=10))
-    assert (server.target, server.factory, server.interface.value) == ("ascn_kg:create_app", True, "wsgi")
+    package = Path(ascn_kg.__file__).resolve()
+    assert (server.target, server.factory, server.interface.value) == (f"{package}:create_app", True, "wsgi")
+    assert server.working_dir == package.parents[1]  # the package's folder goes first, never the working one
     assert (server.bind_addr, server.bind_port, server.workers, server.blocking_threads) == ("127.0.0.1", 8123, 3, 5)
     assert server.http1_settings.header_read_timeout == 4500
     assert server.workers_kill_timeout > 10  # a query in flight may finish before its worker is stopped
     assert server.respawn_failed_workers
+
+
+def test_the_listening_socket_carries_the_send_timeout() -> None:
+    """Bound once by the master with TCP_USER_TIMEOUT, which every accepted connection inherits."""
+    server = granian_server(Settings(host="127.0.0.1", port=free_port(), send_timeout=7.5))
+    server._init_shared_socket()
+    try:
+        listener = server._sso
+        assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 7500
+        listener.listen()  # what each worker does with it
+        client = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        with client, accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 7500
+    finally:
+        server._drop_shared_socket()
+
+
+def test_a_bad_trusted_proxy_stops_the_start_in_one_line(tmp_path: Path) -> None:
+    assert preflight(Settings(dist_dir=tmp_path, trusted_proxies=("10.0.0.0/8", "gateway"))) == (
+        "trusted_proxies: 'gateway' is not an IP address or network")
 
 
 def test_a_missing_store_fails_in_one_line_with_exit_2(tmp_path: Path) -> None:

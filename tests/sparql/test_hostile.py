@@ -277,12 +277,14 @@ def test_a_ten_megabyte_body_is_413(base: str, content_type: str) -> None:
     assert_alive(base)
 
 
-def test_a_ten_megabyte_chunked_body_is_413(base: str) -> None:
+def test_a_ten_megabyte_chunked_body_is_refused_before_it_is_read(base: str) -> None:
+    """Chunked uploads are refused whatever their size (a malformed chunk would look like the end of
+    the body to the application): 400, naming Content-Length."""
     chunk = b"#" * 1_000_000
     body = (f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n") * 10 + b"0\r\n\r\n"
     head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
-    assert send_big(base, head, body) == 413
+    assert send_big(base, head, body) == 400
     assert_alive(base)
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ascn_kg.sparql.lane import SparqlLane
+from ascn_kg.sparql.lane import LANE_KEY, SparqlLane
 
 QUERY = "SELECT ?s WHERE { ?s a <https://kg.ascn.example/def/ascn#MemberState> } ORDER BY ?s"
 URL = f"/sparql?query={quote(QUERY)}"
@@ -36,7 +36,7 @@ def test_second_request_is_replayed_with_the_same_answer(app):
     client = app.test_client()
     with client.get(URL, headers=JSON) as first:
         body, headers = first.data, dict(first.headers)
-    replay: SparqlLane = app.wsgi_app
+    replay: SparqlLane = app.extensions[LANE_KEY]
     assert len(replay.answers._items) == 1
     with client.get(URL, headers=JSON) as second:
         assert second.status_code == 200
@@ -80,7 +80,7 @@ def test_html_and_other_accepts_are_not_mixed(app):
         assert csv.mimetype == "text/csv"
     with client.get(URL, headers={"Accept": "text/csv"}) as again:
         assert again.data == csv.data
-    replay: SparqlLane = app.wsgi_app
+    replay: SparqlLane = app.extensions[LANE_KEY]
     assert [key[1] for key in replay.answers._items] == ["text/csv"]
 
 
@@ -90,7 +90,7 @@ def test_no_replay_when_the_cache_is_off(built, make_app):
     for _ in range(2):
         with client.get(URL, headers=JSON) as response:
             assert response.status_code == 200
-    assert len(app.wsgi_app.answers._items) == 0
+    assert len(app.extensions[LANE_KEY].answers) == 0
 
 
 IGNORED = {"date", "server", "content-length"}

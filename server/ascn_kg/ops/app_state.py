@@ -21,6 +21,7 @@ from collections.abc import Callable
 from flask import Flask, current_app
 
 from ascn_kg.config import Settings
+from ascn_kg.memory_release import return_large_blocks
 from ascn_kg.store.backend import open_store
 from ascn_kg.store.protocol import Store, StoreError, StoreMissing
 
@@ -100,6 +101,7 @@ def start_serving(app: Flask) -> None:
     """
     if not settings(app).serving or threading.current_thread() is not threading.main_thread():
         return
+    return_large_blocks()  # the memory of a large answer goes back once it is sent
     if has_store(app):
         store(app).warm()
 

@@ -29,8 +29,16 @@ from prometheus_client import CollectorRegistry
 from ascn_kg.config import Settings
 from ascn_kg.ops import headers, health
 from ascn_kg.ops.app_state import store
+from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.metrics import OUTCOMES, Metrics, Tally, create_metrics, exposition
-from ascn_kg.ops.querylog import QUERY_LOGGER_NAME, configure_logging, log_query, query_fields, query_level
+from ascn_kg.ops.querylog import (
+    QUERY_LOGGER_NAME,
+    RepeatFilter,
+    configure_logging,
+    log_query,
+    query_fields,
+    query_level,
+)
 
 __all__ = ["REQUEST_START", "Ops", "init_app", "queue_query", "record_query"]
 
@@ -55,6 +63,7 @@ class Ops:
         self.metrics = metrics
         self.registry = registry
         self.query_log = logging.getLogger(QUERY_LOGGER_NAME)
+        self.repeats = RepeatFilter()  # one line a second for a client's flood of refusals
         self._queue: queue.Queue[Any] | None = None
         self._bookkeeping_pid: int | None = None
 
@@ -70,14 +79,19 @@ class Ops:
             self.metrics.observe_query(outcome, duration_s, rows, reason, cached, truncated, slow, tally)
         if not self.settings.query_log_enabled:
             return
-        level = query_level(outcome, slow)
+        level = query_level(outcome, slow, reason)
         if not self.query_log.isEnabledFor(level):
+            return
+        left_out = self.repeats.admit(client, reason, created) if outcome == "refused" else 0
+        if left_out is None:
             return
         fields = query_fields(
             outcome=outcome, duration_s=duration_s, rows=rows, query=query, client=client,
             user_agent=user_agent, reason=reason, cached=cached, truncated=truncated,
-            slow=slow, query_chars=self.settings.log_query_chars,
+            slow=slow, query_bytes=self.settings.log_query_bytes,
         )
+        if left_out:
+            fields["repeats_left_out"] = left_out
         log_query(self.query_log, level, fields, error, created)
 
     def finish(self, environ: dict[str, Any], request_key: tuple[Any, ...] | None) -> None:
@@ -149,22 +163,24 @@ class Ops:
             log.exception("writing request metrics or query log failed")
 
 
-def requester(environ: dict[str, Any], client: str | None, user_agent: str | None) -> tuple[Any, Any]:
-    """The client address and user agent to log: the given ones, else the request's."""
-    return (environ.get("REMOTE_ADDR") if client is None else client,
+def requester(environ: dict[str, Any], client: str | None, user_agent: str | None,
+              proxies: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """The client and user agent to log: the given ones, else the request's (its client named
+    by :func:`~ascn_kg.ops.clients.client_of`, through ``proxies`` when they are trusted)."""
+    return (client_of(environ, proxies) if client is None else client,
             environ.get("HTTP_USER_AGENT") if user_agent is None else user_agent)
 
 
 def queue_query(
     environ: dict[str, Any], outcome: str, duration_s: float, rows: int | None, query: str,
     reason: str | None = None, truncated: bool = False, error: BaseException | None = None,
-    *, client: str | None = None, user_agent: str | None = None,
+    *, client: str | None = None, user_agent: str | None = None, proxies: tuple[str, ...] = (),
 ) -> None:
     """Keep a query's log entry with its WSGI request, to be written by :meth:`Ops.finish`.
 
     ``client`` and ``user_agent`` default to the request's.
     """
-    client, user_agent = requester(environ, client, user_agent)
+    client, user_agent = requester(environ, client, user_agent, proxies)
     environ.setdefault(_PENDING, []).append(
         (outcome, duration_s, rows, query, client, reason, truncated, user_agent, error, time.time()))
 
@@ -198,11 +214,12 @@ def record_query(
         outcome = "cached"
     if has_request_context():
         environ = request.environ
+        proxies = ops.settings.trusted_proxies
         if _PENDING in environ:  # written once the response has been sent
             queue_query(environ, outcome, duration_s, rows, query, reason, truncated, error,
-                        client=client, user_agent=user_agent)
+                        client=client, user_agent=user_agent, proxies=proxies)
             return
-        client, user_agent = requester(environ, client, user_agent)
+        client, user_agent = requester(environ, client, user_agent, proxies)
     ops.write_query(outcome, duration_s, rows, query, client, reason, truncated, user_agent,
                     error, time.time())
 

@@ -34,7 +34,10 @@ from ascn_kg.ops.multiproc import ENV_VAR
 
 PREFIX = "ascn_kg"
 OUTCOMES = ("ok", "cached", "refused", "timeout", "error")
-REFUSAL_REASONS = ("update", "service", "nesting", "size", "syntax", "encoding", "other")
+# "client": past the client's share (429); "busy": every query thread or process taken (503);
+# "memory": stopped at the memory limit of a query process (503).
+REFUSAL_REASONS = ("update", "service", "nesting", "size", "syntax", "encoding", "client", "busy", "memory",
+                   "other")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 UNMATCHED_ROUTE = "<unmatched>"
 QUERY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -82,7 +85,7 @@ class Metrics:
         )
         self.timeouts = counter("sparql_timeouts_total", "Queries stopped at the time limit.")
         self.truncated = counter(
-            "sparql_truncated_total", "Queries whose results were cut at the row limit."
+            "sparql_truncated_total", "Queries whose results were cut at the row or byte limit."
         )
         self.rows = counter("sparql_result_rows_total", "Result rows (or triples) returned.")
         self.slow = counter("sparql_slow_queries_total", "Queries over the slow-query threshold.")
@@ -91,7 +94,8 @@ class Metrics:
             "sparql_cache_misses_total", "Queries evaluated because the cache lacked them."
         )
         self.refused = counter(
-            "sparql_refused_total", "Queries refused before evaluation, by reason.", ("reason",)
+            "sparql_refused_total", "Queries refused (before evaluation, or at the memory limit), by reason.",
+            ("reason",),
         )
         self._by_outcome = {o: (self.queries.labels(o), self.query_seconds.labels(o))
                             for o in OUTCOMES}

@@ -4,8 +4,8 @@ All of ASCN-KG logs under the ``ascn_kg`` logger; :func:`configure_logging` give
 one JSON handler writing to stderr or to ``settings.log_file`` at ``settings.log_level``.
 SPARQL requests are logged on ``ascn_kg.query`` by :func:`query_fields` +
 :func:`log_query`: INFO normally, WARNING when slow or stopped at the time limit,
-ERROR for server errors (with the traceback). Refused queries are client errors and
-never carry a traceback.
+ERROR for server errors (with the traceback). Refused queries (client errors, a client
+past its share, a busy server) never carry a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import logging
 import logging.handlers
 import sys
+import threading
 import time
 from typing import Any
 
@@ -22,7 +23,8 @@ from ascn_kg.config import Settings
 
 LOGGER_NAME = "ascn_kg"
 QUERY_LOGGER_NAME = "ascn_kg.query"
-USER_AGENT_CHARS = 256
+USER_AGENT_BYTES = 256
+CLIENT_BYTES = 64
 _OURS = "_ascn_kg_handler"
 _ENCODER = json.JSONEncoder(default=str)  # made once: json.dumps(default=…) builds one per call
 
@@ -128,6 +130,14 @@ def query_hash(query: str) -> str:
     return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def clip_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, at a character boundary."""
+    if len(text) * 4 <= limit:  # even four bytes a character would fit
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    return text if len(raw) <= limit else raw[:limit].decode("utf-8", "ignore")
+
+
 def query_fields(
     *,
     outcome: str,
@@ -140,13 +150,13 @@ def query_fields(
     cached: bool,
     truncated: bool,
     slow: bool,
-    query_chars: int,
+    query_bytes: int,
 ) -> dict[str, Any]:
-    """The fields of one query log line."""
+    """The fields of one query log line; client-supplied text is capped in bytes."""
     return {
         "event": "sparql_query",
         "query_hash": query_hash(query),
-        "query": query[:query_chars],
+        "query": clip_utf8(query, query_bytes),
         "query_length": len(query),
         "duration_ms": round(duration_s * 1000.0, 3),
         "rows": rows,
@@ -155,16 +165,48 @@ def query_fields(
         "cached": cached,
         "truncated": truncated,
         "slow": slow,
-        "client": client,
-        "user_agent": user_agent[:USER_AGENT_CHARS] if user_agent else user_agent,
+        "client": clip_utf8(client, CLIENT_BYTES) if client else client,
+        "user_agent": clip_utf8(user_agent, USER_AGENT_BYTES) if user_agent else user_agent,
     }
 
 
-def query_level(outcome: str, slow: bool) -> int:
-    """INFO, WARNING for slow queries and timeouts, ERROR for server errors."""
+class RepeatFilter:
+    """At most one line a second for each client and refusal of a kind that comes in floods (a
+    client past its share, a busy server); the line says how many were left out before it.
+
+    A flooding client is answered thousands of times a second: each refusal is counted in the
+    metrics, but the log gets one line a second, so it grows with time, not with the flood.
+    """
+
+    FLOODING = frozenset({"client", "busy"})
+
+    def __init__(self, interval_s: float = 1.0) -> None:
+        self.interval_s = interval_s
+        self._last: dict[tuple[str | None, str], list[float | int]] = {}  # key → [time logged, left out]
+        self._lock = threading.Lock()
+
+    def admit(self, client: str | None, reason: str | None, now: float) -> int | None:
+        """None: leave this line out; else how many were left out since the last line."""
+        if reason not in self.FLOODING:
+            return 0
+        key = (client, reason)
+        with self._lock:
+            entry = self._last.get(key)
+            if entry is not None and now - entry[0] < self.interval_s:
+                entry[1] += 1
+                return None
+            if len(self._last) > 10_000:  # clients gone quiet are forgotten
+                self._last = {k: v for k, v in self._last.items() if now - v[0] < self.interval_s}
+            self._last[key] = [now, 0]
+            return int(entry[1]) if entry is not None else 0
+
+
+def query_level(outcome: str, slow: bool, reason: str | None = None) -> int:
+    """INFO (refusals and overload too), WARNING for slow queries and queries stopped at the time
+    or memory limit, ERROR for server errors."""
     if outcome == "error":
         return logging.ERROR
-    if slow or outcome == "timeout":
+    if slow or outcome == "timeout" or reason == "memory":
         return logging.WARNING
     return logging.INFO
 

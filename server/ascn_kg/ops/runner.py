@@ -9,7 +9,9 @@ headers within ``header_timeout`` seconds is closed.
 through ``ASCN_KG_*`` variables, prepares the folder of the multiprocess metrics (removed at
 shutdown) and runs granian in this process, which becomes its master: ``workers`` processes,
 each building its own app (and opening the read-only store) and answering on ``threads``
-threads. ``SIGHUP`` makes every worker open the build ``dist`` points to now, in place: no
+threads. Nothing is imported from the folder the server is started in (:func:`located_target`),
+and a client that stops reading is dropped after ``send_timeout`` (:mod:`ascn_kg.ops.listener`).
+``SIGHUP`` makes every worker open the build ``dist`` points to now, in place: no
 connection is dropped and no request fails (see :mod:`ascn_kg.ops.reload`). ``SIGTERM`` and
 ``SIGINT`` stop the server gracefully.
 """
@@ -17,6 +19,7 @@ connection is dropped and no request fails (see :mod:`ascn_kg.ops.reload`). ``SI
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import signal
@@ -27,6 +30,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ascn_kg.config import Settings, load_settings
+from ascn_kg.ops.clients import trusted_networks
+from ascn_kg.ops.listener import share_listener
 from ascn_kg.ops.multiproc import ENV_VAR, prepare_multiprocess
 from ascn_kg.ops.ports import port_problem
 
@@ -49,6 +54,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def preflight(settings: Settings) -> str | None:
     """Why the server cannot start (a one-line message), or None if it can."""
+    try:
+        trusted_networks(settings.trusted_proxies)
+    except ValueError as error:
+        return str(error)
     if not settings.backend_url:
         if not settings.store_dir.is_dir():
             return f"no store at {settings.store_dir}: run `ascn-kg build` first"
@@ -81,13 +90,40 @@ def granian_server(settings: Settings, app: str = DEFAULT_APP) -> Any:
     from granian.http import HTTP1Settings
 
     target, factory = (app[:-2], True) if app.endswith("()") else (app, False)
-    return Granian(
+    target, folder = located_target(target)
+    server = Granian(
         target, factory=factory, interface=Interfaces.WSGI, address=settings.host, port=settings.port,
         workers=max(1, settings.workers), blocking_threads=max(1, settings.threads), http=HTTPModes.http1,
         http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
         loop=Loops.asyncio, log_level=_log_level(settings.log_level), respawn_failed_workers=True,
-        workers_kill_timeout=max(1, round(settings.query_timeout)) + 5, websockets=False,
+        workers_kill_timeout=max(1, round(settings.query_timeout)) + 5, websockets=False, working_dir=folder,
     )
+    share_listener(server, settings.send_timeout)
+    return server
+
+
+def located_target(target: str) -> tuple[str, Path]:
+    """``module:attribute`` as granian's path form (``/abs/module.py:attribute``), and the folder
+    its top package lies in.
+
+    A worker loads the target by putting a folder first on its import path: the working folder
+    unless told otherwise, where any ``http.py`` would shadow the standard library. Given the
+    module's own file and folder it puts that folder there instead.
+    """
+    module, _, attribute = target.partition(":")
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin or not spec.has_location:
+        raise ValueError(f"cannot find the application module {module!r}")
+    origin = Path(spec.origin).resolve()
+    folder = origin.parents[module.count(".") + (origin.name == "__init__.py")]
+    return f"{origin}:{attribute or 'app'}", folder
+
+
+def drop_working_folder() -> None:
+    """Take the working folder off the import path (``python -m`` puts it first): a server must
+    not import from wherever it was started."""
+    here = os.getcwd()
+    sys.path[:] = [entry for entry in sys.path if entry and os.path.abspath(entry) != here]
 
 
 def _log_level(name: str) -> Any:
@@ -98,6 +134,7 @@ def _log_level(name: str) -> Any:
 
 def serve(settings: Settings, app: str = DEFAULT_APP) -> NoReturn:
     """Serve ``app`` under granian until SIGTERM or SIGINT; exit 2 if there is nothing to serve."""
+    drop_working_folder()
     problem = preflight(settings)
     if problem:
         print(f"ascn-kg serve: {problem}", file=sys.stderr)

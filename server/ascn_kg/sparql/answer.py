@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from werkzeug.http import parse_etags, quote_etag
 
 from ascn_kg import negotiation as neg
+from ascn_kg.bounded_cache import BoundedCache, text_bytes
 from ascn_kg.config import Settings
 from ascn_kg.namespaces import prefixes
 from ascn_kg.ops.app_state import on_new_store
+from ascn_kg.ops.app_state import settings as app_settings
 from ascn_kg.ops.app_state import store as app_store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, record_query
+from ascn_kg.ops.client_limits import query_gate
+from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.headers import etag_for
-from ascn_kg.sparql.cache import ResultCache
 from ascn_kg.sparql.request import ProtocolError, graph_iris, request_iri
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryOutcome, QueryRequest, Store
 from ascn_kg.store.safety import CheckedQuery, Limits, check
@@ -32,7 +35,8 @@ RESULT_CACHE_KEY = "ascn_result_cache"
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Give ``app`` its result cache (bounded in entries and bytes)."""
-    cache = app.extensions[RESULT_CACHE_KEY] = ResultCache(settings.result_cache_size, settings.result_cache_bytes)
+    cache = app.extensions[RESULT_CACHE_KEY] = BoundedCache(settings.result_cache_size,
+                                                            settings.cache_budgets["results"])
     on_new_store(app, cache.clear)  # answers of the build served before (keyed by version anyway)
 
 
@@ -98,11 +102,12 @@ def plan_query(
         settings.max_result_rows,
         prefix_pairs(settings.base_iri),
         query_base(checked, environ, settings),
+        settings.max_result_bytes,
     )
     tag = None
     if store.version() and checked.repeatable:  # a NOW() or RAND() answer is never reused
         tag = etag_for(checked.text, media_type, job.default_graphs, job.named_graphs,
-                       job.max_rows, job.base_iri, app=app)
+                       job.max_rows, job.base_iri, job.max_bytes, app=app)
     return Plan(checked, media_type, job, tag)
 
 
@@ -132,17 +137,23 @@ def cache_headers(plan: Plan, settings: Settings) -> list[tuple[str, str]]:
             ("Cache-Control", f"public, max-age={settings.result_max_age}"), ("Vary", "Accept")]
 
 
-def outcome_headers(outcome: QueryOutcome) -> list[tuple[str, str]]:
-    """The row count of an answer, and the truncation notice when the row cap was hit."""
+def outcome_headers(outcome: QueryOutcome, max_bytes: int) -> list[tuple[str, str]]:
+    """The row count of an answer, and the truncation notice when the row cap or the byte
+    limit (``max_bytes``) cut it."""
     headers = [("X-ASCN-Rows", str(outcome.rows))]
-    if outcome.truncated:
+    if outcome.cut_at == "bytes":
+        headers.append((TRUNCATED_HEADER, f"bytes={max_bytes}, rows={outcome.rows}"))
+    elif outcome.truncated:
         headers.append((TRUNCATED_HEADER, f"rows={outcome.rows}"))
     return headers
 
 
-def run_cached(store: Store, job: QueryRequest, app: Any = None) -> tuple[QueryOutcome, bool]:
-    """The store's answer, from the in-memory cache when the same version answered it."""
-    cache: ResultCache = (app or current_app).extensions[RESULT_CACHE_KEY]
+def run_cached(store: Store, job: QueryRequest, app: Any = None,
+               environ: dict[str, Any] | None = None) -> tuple[QueryOutcome, bool]:
+    """The store's answer, from the in-memory cache when the same version answered it, else
+    evaluated within the client's share (:func:`execute_fairly`)."""
+    app = app or current_app
+    cache: BoundedCache[QueryOutcome] = app.extensions[RESULT_CACHE_KEY]
     version = store.version()
     key = (version, job)
     reusable = bool(version) and job.query.repeatable
@@ -150,10 +161,24 @@ def run_cached(store: Store, job: QueryRequest, app: Any = None) -> tuple[QueryO
         hit = cache.get(key)
         if hit is not None:
             return hit, True
-    outcome = store.execute(job)
+    outcome = execute_fairly(store, job, app, environ if environ is not None else request.environ)
     if reusable:
-        cache.put(key, outcome, len(outcome.body))
+        cache.put(key, outcome, text_bytes(outcome.body, job.query.text, job.base_iri))
     return outcome, False
+
+
+def execute_fairly(store: Store, job: QueryRequest, app: Any, environ: dict[str, Any]) -> QueryOutcome:
+    """Evaluate ``job`` holding one of its client's query shares, and charge the client the time
+    it took (:class:`~ascn_kg.ops.client_limits.QueryGate`; 429 or 503 when there is no share)."""
+    gate = query_gate(app)
+    if gate is None:
+        return store.execute(job)
+    ticket = gate.enter(client_of(environ, app_settings(app).trusted_proxies))
+    started = time.perf_counter()
+    try:
+        return store.execute(job)
+    finally:
+        ticket.release(time.perf_counter() - started)
 
 
 def record(

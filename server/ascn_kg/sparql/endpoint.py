@@ -15,9 +15,12 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from ascn_kg import negotiation as neg
 from ascn_kg.config import Settings
+from ascn_kg.errors import LimitReached, Refusal
+from ascn_kg.ops.answer_stream import answer_body
 from ascn_kg.ops.app_state import settings as app_settings
 from ascn_kg.ops.app_state import store
 from ascn_kg.ops.bookkeeping import REQUEST_START
+from ascn_kg.ops.clients import client_of
 from ascn_kg.request_language import lang_from_request
 from ascn_kg.sparql import answer as answering
 from ascn_kg.sparql.answer import (
@@ -86,7 +89,7 @@ def endpoint() -> Response:
         record(started, query, "ok", outcome.rows if outcome else None, cached=cached,
                truncated=bool(outcome and outcome.truncated))
         return response
-    except (QueryRefused, ProtocolError, StoreError) as error:
+    except (Refusal, StoreError) as error:
         response = error_response(error, query)
         record(started, query or "", *classify(error), error=error)
         return response
@@ -104,11 +107,11 @@ def answer(
         response.headers.extend(cache_headers(plan, settings))
         return response, None, True
     outcome, cached = run_cached(store(), plan.job)
-    if plan.html:
-        response = Response(render_results(plan.checked, outcome), mimetype="text/html")
-    else:
-        response = Response(outcome.body, mimetype=plan.media_type)
-    response.headers.extend(outcome_headers(outcome) + cache_headers(plan, settings))
+    body = render_results(plan.checked, outcome, settings.max_result_bytes).encode() if plan.html else outcome.body
+    client = client_of(request.environ, settings.trusted_proxies)
+    response = Response(answer_body(body, current_app, client), mimetype=plan.media_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(len(body))
+    response.headers.extend(outcome_headers(outcome, settings.max_result_bytes) + cache_headers(plan, settings))
     return response, outcome, cached
 
 
@@ -128,13 +131,16 @@ def error_response(error: Exception, query: str | None) -> Response:
     with its line, column and a caret.
     """
     status, message, problem = status_and_message(error, query, lang_from_request())
-    if status >= 500:
+    if status >= 500 and not isinstance(error, LimitReached):  # overload is in the query log, once a second
         current_app.logger.warning("sparql %s: %s", status, message)
     wants = neg.choose(request.headers.get("Accept"), ("text/plain", "text/html"))
     if wants == "text/html":
-        return Response(render_error(message, query, problem), status=status, mimetype="text/html")
-    headers = {"Retry-After": "1"} if status == 503 else {}
-    return Response(message + "\n", status=status, mimetype="text/plain", headers=headers)
+        response = Response(render_error(message, query, problem), status=status, mimetype="text/html")
+    else:
+        response = Response(message + "\n", status=status, mimetype="text/plain")
+    if isinstance(error, LimitReached) or status == 503:
+        response.headers["Retry-After"] = str(getattr(error, "retry_after", 1))
+    return response
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from ascn_kg.sparql.query_errors import QueryProblem, explain
 from ascn_kg.store.protocol import (
     BackendUnavailable,
     QueryFailed,
+    QueryMemoryExceeded,
     QuerySyntaxError,
     QueryTimeout,
     StoreBusy,
@@ -22,6 +23,7 @@ from ascn_kg.store.safety import QueryRefused
 ERROR_STATUS: dict[type[Exception], int] = {
     QuerySyntaxError: 400,
     QueryTimeout: 504,
+    QueryMemoryExceeded: 503,
     StoreBusy: 503,
     StoreMissing: 503,
     BackendUnavailable: 502,
@@ -49,4 +51,8 @@ def classify(error: Exception) -> tuple[str, int | None, str | None]:
         return "refused", None, "syntax"
     if isinstance(error, QueryTimeout):
         return "timeout", None, None
+    if isinstance(error, StoreBusy):  # overload, not a fault: no traceback
+        return "refused", None, "busy"
+    if isinstance(error, QueryMemoryExceeded):
+        return "refused", None, "memory"
     return "error", None, None

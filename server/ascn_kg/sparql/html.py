@@ -40,10 +40,11 @@ def graph_rows(body: bytes) -> list[list[dict[str, Any]]]:
     ]
 
 
-def render_results(checked: CheckedQuery, outcome: QueryOutcome) -> str:
-    """The result table of a query (the outcome is JSON results or N-Triples)."""
-    context: dict[str, Any] = {"query": checked.text, "form": checked.form,
-                               "truncated": outcome.truncated, "count": outcome.rows,
+def render_results(checked: CheckedQuery, outcome: QueryOutcome, max_bytes: int) -> str:
+    """The result table of a query (the outcome is JSON results or N-Triples, cut at the row cap
+    or at ``max_bytes``)."""
+    context: dict[str, Any] = {"query": checked.text, "form": checked.form, "truncated": outcome.truncated,
+                               "cut_at": outcome.cut_at, "max_bytes": max_bytes, "count": outcome.rows,
                                "boolean": None, "columns": [], "rows": []}
     if checked.form == "ASK":
         context["boolean"] = json.loads(outcome.body)["boolean"]

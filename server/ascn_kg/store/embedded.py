@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Graph
 
+from ascn_kg.bounded_cache import BoundedCache, text_bytes
 from ascn_kg.store.binding import bind_values
 from ascn_kg.store.dataset_counts import dataset_counts
 from ascn_kg.store.evaluate import evaluate_safely
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from rdflib.term import Node
 
     from ascn_kg.config import Settings
+
+PROVEN_MAX = 4096  # requests remembered as cheap, at most (and within the "proven" cache budget)
 
 
 class EmbeddedStore:
@@ -62,8 +64,7 @@ class EmbeddedStore:
         self._pool: Any = None
         self._pool_lock = threading.Lock()
         self._inline_s = settings.inline_query_ms / 1000
-        self._proven: OrderedDict[QueryRequest, None] = OrderedDict()  # known-cheap requests
-        self._proven_lock = threading.Lock()
+        self._proven: BoundedCache[bool] = BoundedCache(PROVEN_MAX, settings.cache_budgets["proven"])
 
     def version(self) -> str:
         return self._version
@@ -104,7 +105,7 @@ class EmbeddedStore:
         """Evaluate a public query: in the killable pool, or in-process once proven cheap."""
         if not request.query.repeatable:  # its cost can change from one run to the next
             return self._pool_run(request)
-        inline = self._inline_s > 0 and request in self._proven
+        inline = self._inline_s > 0 and self._proven.get(request) is not None
         started = time.perf_counter()
         outcome = evaluate_safely(self._store, request) if inline else self._pool_run(request)
         cheap = time.perf_counter() - started <= self._inline_s
@@ -116,7 +117,8 @@ class EmbeddedStore:
         with self._pool_lock:  # created lazily: after the server forks, where it is used
             if self._pool is None:
                 s = self._settings
-                self._pool = QueryPool(self._root / "store", s.query_pool_size, s.query_timeout)
+                self._pool = QueryPool(self._root / "store", s.query_pool_size, s.query_timeout,
+                                       s.query_memory_bytes)
             return self._pool
 
     def _pool_run(self, request: QueryRequest) -> QueryOutcome:
@@ -127,17 +129,14 @@ class EmbeddedStore:
         self._query_pool().warm()
 
     def _remember(self, key: QueryRequest, cheap: bool) -> None:
-        """Keep (at most 4,096) requests proven cheap; forget one that was not."""
+        """Keep requests proven cheap (within the cache budget); forget one that was not."""
         if self._inline_s <= 0:
             return
-        with self._proven_lock:
-            if not cheap:
-                self._proven.pop(key, None)
-                return
-            self._proven[key] = None
-            self._proven.move_to_end(key)
-            if len(self._proven) > 4096:
-                self._proven.popitem(last=False)
+        if cheap:
+            self._proven.put(key, True, text_bytes(key.query.text, key.base_iri, *key.default_graphs,
+                                                   *key.named_graphs))
+        else:
+            self._proven.discard(key)
 
     def close(self) -> None:
         with self._pool_lock:

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from ascn_kg.store.protocol import (
     QueryFailed,
+    QueryMemoryExceeded,
     QueryOutcome,
     QueryRequest,
     QuerySyntaxError,
@@ -27,6 +28,8 @@ def evaluate_safely(store: ox.Store, request: QueryRequest) -> QueryOutcome:
         return evaluate(store, request)
     except StoreError:
         raise
+    except MemoryError:  # a Python allocation past the process's limit (Rust's abort the process)
+        raise QueryMemoryExceeded("the query ran out of memory and was stopped") from None
     except Exception as error:  # e.g. a serializer refusing a term (JSON-LD and RDF 1.2)
         raise QueryFailed(f"{type(error).__name__}: {one_line(error)}") from error
 
@@ -50,5 +53,5 @@ def evaluate(store: ox.Store, request: QueryRequest) -> QueryOutcome:
     if isinstance(result, ox.QueryBoolean):
         return boolean_outcome(bool(result), request.media_type)
     if isinstance(result, ox.QuerySolutions):
-        return streamed_solutions(result, request.media_type, request.max_rows)
+        return streamed_solutions(result, request.media_type, request.max_rows, request.max_bytes)
     return streamed_triples(result, request, request.query.form)

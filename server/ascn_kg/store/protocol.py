@@ -57,6 +57,10 @@ class StoreMissing(StoreError):
     """The built store is not there (run ``ascn-kg build``)."""
 
 
+class QueryMemoryExceeded(StoreError):
+    """The query needed more memory than a query process may have; the process was replaced."""
+
+
 # --- the protocol -------------------------------------------------------------------------
 
 
@@ -73,6 +77,7 @@ class QueryRequest:
     # The IRI relative IRIs of the query resolve against (the request's IRI), when it has any;
     # an explicit BASE in the query wins over it.
     base_iri: str | None = None
+    max_bytes: int = 10_000_000  # the answer's body, cut at whole rows like max_rows
 
     def __hash__(self) -> int:
         """Computed once: a request is looked up (result cache, proven-cheap set) on every answer."""
@@ -97,6 +102,7 @@ class QueryOutcome:
     rows: int
     truncated: bool = False
     form: str = field(default="SELECT")
+    cut_at: str = ""  # the limit a truncated answer was cut at: "rows" or "bytes"
 
 
 class Store(Protocol):
@@ -160,3 +166,9 @@ COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 def timeout_message(limit: float) -> str:
     """The client-facing message for a query stopped at the time limit."""
     return f"query exceeded the {limit:g} s time limit and was stopped"
+
+
+def memory_message(limit_bytes: int) -> str:
+    """The client-facing message for a query stopped at the memory limit of a query process."""
+    return (f"query needed more than the {limit_bytes / 1e6:,.0f} MB memory limit of a query process and was "
+            "stopped; narrow it (fewer solutions to sort or group, shorter strings)")

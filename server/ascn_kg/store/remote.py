@@ -37,6 +37,7 @@ from ascn_kg.store.protocol import (
     JSON_RESULTS,
     N_TRIPLES,
     BackendUnavailable,
+    QueryMemoryExceeded,
     QueryOutcome,
     QueryRequest,
     QuerySyntaxError,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 # A graph no store holds: names "no graph at all" where the protocol needs at least one IRI
 # (an engine given no named-graph-uri may fall back to every graph it has).
 EMPTY_GRAPH = "urn:x-ascn-kg:no-graph"
+REMOTE_READ_FACTOR = 4
 GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), STR(?prefix))) }"
 Graphs = tuple[str, ...]
 
@@ -68,6 +70,8 @@ class RemoteStore:
     def __init__(self, settings: Settings) -> None:
         self._url = str(settings.backend_url)
         self._timeout = settings.query_timeout
+        # The most this process reads of one answer: room for max_result_bytes in any format.
+        self._max_read = REMOTE_READ_FACTOR * settings.max_result_bytes
         self._version = read_version(settings.dist_dir)
         self._graph_prefix = f"{settings.base_iri}graph/"
         self._fallback_base = f"{settings.base_iri}sparql"
@@ -128,7 +132,7 @@ class RemoteStore:
             if self._engine is None:
                 self._engine = detect(headers.get("Server"))
             self._engine.check_complete(headers)
-            return response.read()
+            return self._read_bounded(response, accept)
         except QueryBadFormed as error:
             raise QuerySyntaxError(self._message(error)) from error
         except SPARQLWrapperException as error:
@@ -142,6 +146,18 @@ class RemoteStore:
             if isinstance(getattr(error, "reason", None), TimeoutError):
                 raise QueryTimeout(timeout_message(self._timeout)) from error
             raise BackendUnavailable(f"the SPARQL backend is unreachable: {error}") from error
+
+    def _read_bounded(self, response: Any, accept: str) -> bytes:
+        """The answer's body, at most :attr:`_max_read` bytes: N-Triples are cut at the last whole
+        triple (the row cap then reports the cut); a results document cannot be cut, so a larger
+        one is refused like a query past the memory limit."""
+        body = response.read(self._max_read + 1)
+        if len(body) <= self._max_read:
+            return body
+        if accept == N_TRIPLES:
+            return body[: body.rfind(b"\n") + 1]
+        raise QueryMemoryExceeded(f"the SPARQL backend's answer is larger than the {self._max_read:,} bytes this "
+                                  "server reads for one query; narrow the query (LIMIT, fewer columns)")
 
     def _message(self, error: Exception) -> str:
         return (self._engine or detect(None)).message(_remote_message(error))
@@ -196,7 +212,7 @@ class RemoteStore:
                 bindings = document["results"]["bindings"]
                 document["results"]["bindings"] = bindings[: request.max_rows]
                 truncated = len(bindings) > request.max_rows
-                return solutions_outcome(document, request.media_type, truncated)
+                return solutions_outcome(document, request.media_type, truncated, request.max_bytes)
             body = self._request(text, N_TRIPLES, dataset)
             triples = islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), request.max_rows + 1)
             return triples_outcome(list(triples), request, form)

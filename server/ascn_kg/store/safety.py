@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from ascn_kg.bounded_cache import BoundedCache, text_bytes
 from ascn_kg.errors import Refusal
 
 UPDATE_KEYWORDS = frozenset(
@@ -32,6 +33,7 @@ OPENERS = {"{": "}", "(": ")", "[": "]"}
 # Functions whose value changes from one evaluation to the next: a query calling one can
 # neither be cached nor trusted to cost the same twice.
 VOLATILE_FUNCTIONS = ("RAND", "NOW", "UUID", "STRUUID", "BNODE")
+VERDICT_ENTRIES = 2048
 
 _TOKEN = re.compile(
     r"""
@@ -86,12 +88,15 @@ class Limits:
     max_nesting: int = 64
     max_chain: int = 1_000
     service_allowlist: tuple[str, ...] = ()
+    cache_bytes: int = field(default=4_000_000, compare=False)  # bytes of verdicts kept
 
     @classmethod
-    def from_settings(cls, settings: object) -> Limits:
-        """Take the fields of the same names from a settings object."""
+    def from_settings(cls, settings: Any) -> Limits:
+        """Take the fields of the same names from a settings object (and its verdict cache budget)."""
         names = ("max_query_length", "max_nesting", "max_chain", "service_allowlist")
-        return cls(**{n: getattr(settings, n) for n in names if hasattr(settings, n)})
+        limits = cls(**{n: getattr(settings, n) for n in names if hasattr(settings, n)})
+        budgets = getattr(settings, "cache_budgets", None)
+        return replace(limits, cache_bytes=budgets["verdicts"]) if budgets else limits
 
 
 @dataclass(frozen=True)
@@ -136,12 +141,21 @@ def check(text: str, limits: Limits) -> CheckedQuery:
     return verdict
 
 
-@lru_cache(maxsize=2048)
+# Verdicts by query text, within the bytes of the last limits used (the settings' "verdicts" budget).
+_VERDICTS: BoundedCache[CheckedQuery | QueryRefused] = BoundedCache(VERDICT_ENTRIES, Limits.cache_bytes)
+
+
 def _verdict(text: str, limits: Limits) -> CheckedQuery | QueryRefused:
-    try:
-        return _check(text, limits)
-    except QueryRefused as refused:
-        return refused
+    _VERDICTS.max_bytes = limits.cache_bytes
+    key = (text, limits)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        try:
+            verdict = _check(text, limits)
+        except QueryRefused as refused:
+            verdict = refused
+        _VERDICTS.put(key, verdict, text_bytes(text))  # the verdict holds the same text
+    return verdict
 
 
 NO_FORM = "not a SPARQL query"  # the refusal of a text with no query form

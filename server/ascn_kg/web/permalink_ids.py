@@ -37,6 +37,22 @@ class QueryTooLong(PermalinkError):
     status = 413
 
 
+class PermalinkTooLarge(PermalinkError):
+    """The query and its parameters take more than ``settings.permalink_max_bytes``; HTTP 413."""
+
+    status = 413
+
+
+class PermalinkStoreFull(PermalinkError):
+    """The permalink store has reached ``settings.permalink_store_bytes``; HTTP 507."""
+
+    status = 507
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the permalink store is full ({limit:,} bytes): no new permalink can be made; "
+                         "the existing ones keep working", reason="size")
+
+
 def normalise_query(text: str) -> str:
     """Line endings as LF, outer whitespace removed: the same query gets the same id."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -75,10 +91,12 @@ def _digest(query: str, params: Params) -> str:
 
 
 def prepare(
-    query_text: str, extra_params: Mapping[str, ParamValue] | None, max_query_length: int
+    query_text: str, extra_params: Mapping[str, ParamValue] | None, max_query_length: int,
+    max_bytes: int = 32_000,
 ) -> tuple[str, Params, str]:
     """The normalised query and parameters of a new link, and their digest; PermalinkError if
-    they cannot be stored. Every permalink store calls this, so ids agree across stores."""
+    they cannot be stored (more than ``max_bytes`` of UTF-8 together: 413). Every permalink
+    store calls this, so ids agree across stores."""
     query = normalise_query(query_text)
     if not query:
         raise PermalinkError("empty query")
@@ -87,7 +105,16 @@ def prepare(
     if not _is_text(query):
         raise PermalinkError("query is not valid Unicode text")
     params = normalise_params(extra_params)
+    size = link_bytes(query, params)
+    if size > max_bytes:
+        raise PermalinkTooLarge(f"the query and its parameters take {size:,} bytes; a permalink holds at most "
+                                f"{max_bytes:,}")
     return query, params, _digest(query, params)
+
+
+def link_bytes(query: str, params: Params) -> int:
+    """What a link stores: its query and its parameters, in bytes of UTF-8."""
+    return len(query.encode("utf-8")) + len(encode_params(params).encode("utf-8"))
 
 
 def encode_params(params: Params) -> str:

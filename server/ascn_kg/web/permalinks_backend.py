@@ -28,12 +28,26 @@ from ascn_kg.config import Settings
 from ascn_kg.ops.app_state import store as app_store
 from ascn_kg.store.protocol import BackendUnavailable, QueryTimeout, StoreMissing
 from ascn_kg.store.remote import EMPTY_GRAPH, RemoteStore, graph_url
-from ascn_kg.web.permalink_ids import Params, ParamValue, candidate_ids, encode_params, is_valid_id, prepare
+from ascn_kg.web.permalink_ids import (
+    Params,
+    ParamValue,
+    PermalinkStoreFull,
+    candidate_ids,
+    encode_params,
+    is_valid_id,
+    link_bytes,
+    prepare,
+)
 
 DCTERMS = "http://purl.org/dc/terms/"
 SCHEMA = "https://schema.org/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+# What the links take, in characters of their query and parameters (UTF-8 bytes, for ASCII text).
+SIZE_QUERY = f"""SELECT (SUM(STRLEN(?query)) + SUM(STRLEN(?params)) AS ?size) WHERE {{
+  ?link <{SCHEMA}text> ?query ;
+        <{RDF}value> ?params .
+}}"""
 LINK_QUERY = f"""SELECT ?query ?params WHERE {{
   ?link <{DCTERMS}identifier> ?id ;
         <{SCHEMA}text> ?query ;
@@ -48,6 +62,7 @@ class BackendPermalinks:
         self.app = app
         self.graph = f"{settings.base_iri}q"
         self.max_query_length = settings.max_query_length
+        self.max_bytes, self.max_store_bytes = settings.permalink_max_bytes, settings.permalink_store_bytes
         self.timeout = max(1.0, settings.query_timeout)
         self._store_url = settings.backend_store_url
 
@@ -68,10 +83,11 @@ class BackendPermalinks:
 
     def make(self, query_text: str, extra_params: Mapping[str, ParamValue] | None = None) -> str:
         """Store the query (idempotently) and return its id."""
-        query, params, digest = prepare(query_text, extra_params, self.max_query_length)
+        query, params, digest = prepare(query_text, extra_params, self.max_query_length, self.max_bytes)
         for link_id in candidate_ids(digest):
             found = self.resolve(link_id)
             if found is None:
+                self._check_room(link_bytes(query, params))
                 self._write(link_id, query, params)
                 return link_id
             if found == (query, params):
@@ -87,6 +103,17 @@ class BackendPermalinks:
         if not rows:
             return None
         return str(rows[0]["query"]), json.loads(str(rows[0]["params"]))
+
+    def stored_bytes(self) -> int:
+        """What the links in the backend take (their queries and parameters)."""
+        rows = self._backend().select_in(SIZE_QUERY, None, ((self.graph,), (EMPTY_GRAPH,)))
+        size = rows[0].get("size") if rows else None
+        return int(size.toPython()) if size is not None else 0
+
+    def _check_room(self, new_bytes: int) -> None:
+        """Refuse a link that would take the backend's links past ``permalink_store_bytes`` (507)."""
+        if self.stored_bytes() + new_bytes > self.max_store_bytes:
+            raise PermalinkStoreFull(self.max_store_bytes)
 
     def _write(self, link_id: str, query: str, params: Params) -> None:
         """Add the link's triples to the graph with a Graph Store Protocol POST."""

@@ -20,14 +20,17 @@ from werkzeug.http import quote_etag
 
 from ascn_kg import negotiation as neg
 from ascn_kg.catalogue import CatalogueError, Entry, load_catalogue
+from ascn_kg.errors import Refusal
+from ascn_kg.ops.answer_stream import answer_body
 from ascn_kg.ops.app_state import store as require_store
+from ascn_kg.ops.clients import client_of
 from ascn_kg.ops.headers import etag_for
-from ascn_kg.sparql.answer import etag_matches, record, run_cached
+from ascn_kg.sparql.answer import etag_matches, outcome_headers, record, run_cached
 from ascn_kg.sparql.endpoint import error_response
 from ascn_kg.sparql.errors import classify
 from ascn_kg.store.catalogue_bind import render
 from ascn_kg.store.protocol import JSON_RESULTS, QueryRequest, StoreError
-from ascn_kg.store.safety import Limits, QueryRefused, check
+from ascn_kg.store.safety import Limits, check
 from ascn_kg.web.query_page import rebased
 
 bp = Blueprint("query_api", __name__)
@@ -108,15 +111,18 @@ def answer(name: str) -> Response:
         tag = etag_for(text, wanted, app=current_app) if store.version() else None
         if etag_matches(tag, request.headers.get("If-None-Match")):
             return Response(status=304, headers={"ETag": quote_etag(tag or "")})
-        outcome, cached = run_cached(store, QueryRequest(checked, wanted, max_rows=settings.max_result_rows))
+        outcome, cached = run_cached(store, QueryRequest(checked, wanted, max_rows=settings.max_result_rows,
+                                                         max_bytes=settings.max_result_bytes))
     except ValueError as error:
         return Response(f"{error}\n", status=400, mimetype="text/plain")
-    except (QueryRefused, StoreError) as error:
+    except (Refusal, StoreError) as error:
         record(started, text, *classify(error), error=error)
         return error_response(error, None)
     record(started, text, "ok", outcome.rows, cached=cached, truncated=outcome.truncated)
-    response = Response(outcome.body, mimetype=media_type)
-    response.headers["X-ASCN-Rows"] = str(outcome.rows)
+    client = client_of(request.environ, settings.trusted_proxies)
+    response = Response(answer_body(outcome.body, current_app, client), mimetype=media_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(len(outcome.body))
+    response.headers.extend(outcome_headers(outcome, settings.max_result_bytes))
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept"
     if tag is not None:
@@ -133,6 +139,8 @@ ANSWERS = {
     "400": {"description": "An unknown parameter, or a value refused (with the reason).",
             "content": {"text/plain": {"schema": {"type": "string"}}}},
     "406": {"description": "Neither JSON nor CSV is acceptable."},
+    "429": {"description": "The client's share is used up (queries at once, or query time in the last minute); "
+                           "Retry-After says when to try again."},
     "502": {"description": "The SPARQL backend failed."},
     "503": {"description": "The store or the catalogue is not available, or every query worker is busy."},
     "504": {"description": "The query was stopped at the time limit."},

@@ -14,11 +14,13 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, g, request
+from werkzeug.datastructures import MultiDict
 
 from ascn_kg import labels
 from ascn_kg.catalogue import CatalogueError, load_catalogue
 from ascn_kg.config import DEFAULT_BASE_IRI
+from ascn_kg.errors import LimitReached
 from ascn_kg.sparql.answer import query_base, record, run_cached
 from ascn_kg.sparql.errors import classify, status_and_message
 from ascn_kg.sparql.html import graph_rows
@@ -26,6 +28,7 @@ from ascn_kg.store.catalogue_bind import render as render_query
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, StoreError
 from ascn_kg.store.safety import Limits, QueryRefused, check
 from ascn_kg.web.kit import Labeller, base_iri, href, page_lang, render, root, settings, store, t
+from ascn_kg.web.permalinks import resolve_permalink
 
 bp = Blueprint("querypage", __name__)
 
@@ -50,10 +53,28 @@ def rebased(text: str) -> str:
     return text.replace(DEFAULT_BASE_IRI, base) if base != DEFAULT_BASE_IRI else text
 
 
+def page_values() -> MultiDict[str, str]:
+    """The page's parameters: the request's, with those of the permalink named by ``link`` (a
+    stored query too long for a URL comes here by its id)."""
+    if "ascn_page_values" not in g:
+        values: MultiDict[str, str] = MultiDict(request.values.items(multi=True))
+        link = values.get("link")
+        if link:
+            found = resolve_permalink(link)
+            if found is None:
+                abort(404, description="No query is stored under this permalink.")
+            query, params = found
+            values.setlist("query", [query])
+            for key, value in params.items():
+                values.setlist(key, [value] if isinstance(value, str) else list(value))
+        g.ascn_page_values = values
+    return g.ascn_page_values
+
+
 def chosen_entry(entries: list[Any]) -> Any:
     """The catalogue entry named by ``name``; the first one when the page opens without a query."""
-    name = request.values.get("name", "")
-    if not name and "query" not in request.values:
+    name = page_values().get("name", "")
+    if not name and "query" not in page_values():
         return entries[0] if entries else None
     return next((e for e in entries if e.name == name), None)
 
@@ -63,7 +84,7 @@ def entry_view(entry: Any, lang: str) -> dict[str, Any]:
             "question": entry.question_ko if lang == "ko" else entry.question_en,
             "reproduces": entry.reproduces, "href": f"{root()}/query?{urlencode({'name': entry.name, 'run': '1'})}",
             "params": [{"name": p.name, "description": p.description, "default": p.default,
-                        "value": request.values.get(p.name, p.default)} for p in entry.params]}
+                        "value": page_values().get(p.name, p.default)} for p in entry.params]}
 
 
 def editor_strings() -> dict[str, str]:
@@ -80,8 +101,12 @@ def run(text: str) -> dict[str, Any]:
         checked = check(text, Limits.from_settings(settings()))
         media = JSON_RESULTS if checked.form in {"SELECT", "ASK"} else N_TRIPLES
         job = QueryRequest(checked, media, max_rows=settings().max_result_rows,
-                           base_iri=query_base(checked, request.environ, settings()))
+                           base_iri=query_base(checked, request.environ, settings()),
+                           max_bytes=settings().max_result_bytes)
         outcome, was_cached = run_cached(store(), job)
+    except LimitReached as error:  # the client's share is taken: the page says so, with the wait
+        record(started, text, *classify(error), error=error)
+        raise
     except (QueryRefused, StoreError) as error:
         outcome_name, _, reason = classify(error)
         record(started, text, outcome_name, None, reason, error=error)
@@ -140,14 +165,15 @@ def query_page() -> Response:
     lang = page_lang()
     entries, problem = catalogue()
     entry = chosen_entry(entries)
-    text, error = request.values.get("query", ""), None
+    values = page_values()
+    text, error = values.get("query", ""), None
     if not text and entry is not None:
-        params = {p.name: request.values.get(p.name, p.default) for p in entry.params}
+        params = {p.name: values.get(p.name, p.default) for p in entry.params}
         try:
             text = rebased(render_query(entry, params))
         except ValueError as problem_:
             error = str(problem_)
-    result = run(text) if text.strip() and request.values.get("run") and error is None else None
+    result = run(text) if text.strip() and values.get("run") and error is None else None
     status = 400 if result is not None and ("error" in result or "problem" in result) else 200
     context = {
         "title": (entry.title if entry else t("query")), "query": text, "problem": problem, "error": error,

@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, default_exceptions
 
 from ascn_kg.config import Settings
+from ascn_kg.errors import LimitReached, Refusal
 from ascn_kg.ops.app_state import has_store, store
 from ascn_kg.sparql.errors import status_and_message
 from ascn_kg.store.protocol import StoreError, StoreMissing
@@ -78,6 +79,21 @@ def _store_failed(error: StoreError) -> Response:
     return response
 
 
+def _refused(error: Refusal) -> Response:
+    """A refusal that reached no view's own handling (a client past its share, a full permalink
+    store): its status and message, and ``Retry-After`` for a limit that lifts with time."""
+    exception = default_exceptions[error.status](description=error.message) \
+        if error.status in default_exceptions else HTTPException(description=error.message)
+    exception.code = error.status
+    response = _http_error(exception)
+    if isinstance(response, HTTPException):  # neither HTML nor JSON wanted: plain text
+        response = Response(error.message + "\n", status=error.status, mimetype="text/plain")
+    response.status_code = error.status
+    if isinstance(error, LimitReached):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def _need_store() -> Response | None:
     """``before_request``: without a store, the browsing surface answers 503 (not 500)."""
     if request.blueprint not in BLUEPRINTS:
@@ -103,5 +119,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.before_request(_need_store)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreError, _store_failed)
+    app.register_error_handler(Refusal, _refused)
     if has_store(app):
         search.init_app(app)
