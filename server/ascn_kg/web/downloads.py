@@ -21,7 +21,6 @@ from ascn_kg.web.rdf_document import (
     EXTENSION_OF,
     PREFIXED_EXTENSIONS,
     QUAD_EXTENSIONS,
-    not_acceptable,
     wanted_media,
 )
 
@@ -89,11 +88,10 @@ def download(name: str) -> Response:
 
 @bp.get("/.well-known/void")
 def well_known_void() -> Response:
-    """The VoID description, in the RDF format ``Accept`` prefers (Turtle, the file, by default)."""
+    """The VoID description, in the RDF format ``Accept`` prefers; the file itself (Turtle) when it
+    names none of them (a browser asking for HTML still gets the description, as text)."""
     offered = tuple(media for media, ext in EXTENSION_OF.items() if ext not in QUAD_EXTENSIONS)
-    media = wanted_media(offered) if request.headers.get("Accept") else "text/turtle"
-    if media is None:
-        return not_acceptable(offered)
+    media = (wanted_media(offered) if request.headers.get("Accept") else None) or "text/turtle"
     if media == "text/turtle":
         response = send("void.ttl")
     else:
