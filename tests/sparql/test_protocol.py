@@ -280,9 +280,19 @@ def test_default_and_named_graph_parameters(base: str, fixture_data) -> None:
 # --- negotiation, service description, HTML ------------------------------------------
 
 
+def test_a_request_without_its_query_gets_400_saying_where_it_goes(base: str) -> None:
+    results = {"Accept": "application/sparql-results+json"}
+    for answer in (call(base, headers=results), form_post(base, {"q": LABELS}),
+                   call(base, {"q": LABELS}, headers=results), call(base, method="POST", data=b"")):
+        assert answer.status == 400 and answer.text.startswith("no query: give it in the query parameter")
+        assert "Accept" in answer.headers["Vary"]
+    assert form_post(base, {"q": LABELS}).text.rstrip().endswith("this request has q")
+    assert call(base, headers={"Accept": "text/turtle"}).status == 200  # the service description
+
+
 def test_unacceptable_types_get_406(base: str) -> None:
     answer = call(base, {"query": LABELS}, headers={"Accept": "image/png"})
-    assert answer.status == 406
+    assert answer.status == 406 and "Accept" in answer.headers["Vary"]  # a cache must not reuse it
     assert "application/sparql-results+json" in answer.text
     assert call(base, {"query": LABELS, "format": "ttl"}).status == 406
     assert call(base, {"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "csv"}).status == 406

@@ -80,7 +80,7 @@ def endpoint() -> Response:
         if len(queries) > 1:
             raise ProtocolError("give exactly one query parameter")
         if not queries:
-            return describe(params, settings)
+            return describe(params, settings) if request.method == "GET" else no_query(params)
         query = queries[0]
         handed_over = request.environ.pop(LANE_ERROR, None)
         if handed_over is not None:  # met by the lane in front (sparql.lane): report it here
@@ -115,9 +115,22 @@ def answer(
     return response, outcome, cached
 
 
+def no_query(params: dict[str, list[str]]) -> Response:
+    """A request that carries no query where one is needed: 400 saying where it goes."""
+    others = sorted(name for name in params if name not in {"format", "default-graph-uri", "named-graph-uri"})
+    found = f"; this request has {', '.join(others)}" if others else ""
+    raise ProtocolError(
+        "no query: give it in the query parameter (GET, or a form POST), or as the body of a POST of "
+        f"type application/sparql-query{found}", 400)
+
+
 def describe(params: dict[str, list[str]], settings: Settings) -> Response:
-    """No query: the service description, or the query form for a browser."""
-    media_type = negotiate(params, neg.GRAPH_FORMATS, request.headers.get("Accept"))
+    """No query: the service description, or the query form for a browser; a client that wants
+    neither (it asks for query results) forgot its query: 400."""
+    try:
+        media_type = negotiate(params, neg.GRAPH_FORMATS, request.headers.get("Accept"))
+    except ProtocolError:
+        return no_query(params)
     if media_type == "text/html":
         return Response(render_form(), mimetype="text/html")
     body = service_description(store(), settings, media_type)
@@ -138,6 +151,8 @@ def error_response(error: Exception, query: str | None) -> Response:
         response = Response(render_error(message, query, problem), status=status, mimetype="text/html")
     else:
         response = Response(message + "\n", status=status, mimetype="text/plain")
+    response.vary.add("Accept")  # the body's format, and its language, follow the request
+    response.vary.add("Accept-Language")
     if isinstance(error, LimitReached) or status == 503:
         response.headers["Retry-After"] = str(getattr(error, "retry_after", 1))
     return response
