@@ -8,6 +8,7 @@ Keys come from the source tables and are never recomputed from labels.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from rdflib import URIRef
 
@@ -56,3 +57,18 @@ def thing(kind: str, key: str, base: str = DEFAULT_BASE_IRI) -> URIRef:
 def graph(name: str, base: str = DEFAULT_BASE_IRI) -> URIRef:
     """The IRI of a named graph."""
     return URIRef(f"{base}graph/{name}")
+
+
+def page_path(iri: str, base: str) -> str | None:
+    """The path (below the server's root) that documents ``iri`` in HTML, or None if it is not ours:
+    ``/page/{kind}/{key}`` for things and named graphs, ``/def/ascn/{Term}`` for ontology terms."""
+    if not iri.startswith(base):
+        return None
+    rest = iri[len(base):]
+    if rest.startswith("id/"):
+        return f"/page/{rest[3:]}"
+    if rest.startswith("def/ascn#") and len(rest) > 9:
+        return f"/def/ascn/{quote(rest[9:])}"
+    if rest.startswith("graph/"):
+        return f"/page/graph/{rest[6:].split('#', 1)[0]}"
+    return f"/{rest}"

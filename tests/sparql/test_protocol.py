@@ -348,6 +348,10 @@ def test_browsers_get_a_form_and_html_tables(base: str) -> None:
     assert "Answer: <strong>yes</strong>" in ask.text
     graph = call(base, {"query": f"DESCRIBE <{BASE}id/state/sgp>", "format": "html"})
     assert ">subject</th>" in graph.text and "Singapore" in graph.text and "@ko" in graph.text
+    # our IRIs link to this server's pages (a local run browses itself), others to themselves
+    assert '<a href="/page/state/sgp">' in graph.text and f'href="{BASE}id/' not in graph.text
+    assert 'href="http://www.w3.org/2000/01/rdf-schema#label"' in graph.text
+    assert 'rel="stylesheet"' in graph.text and 'href="/query"' in graph.text
     error = call(base, {"query": "SELECT * WHERE {"}, headers=browser)
     assert error.status == 400 and "<textarea" in error.text and "malformed query" in error.text
 

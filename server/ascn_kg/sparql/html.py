@@ -6,13 +6,23 @@ import json
 from typing import Any
 
 import pyoxigraph as ox
-from flask import render_template, url_for
+from flask import current_app, render_template, request, url_for
 
+from ascn_kg.iris import page_path
 from ascn_kg.store.protocol import QueryOutcome
 from ascn_kg.store.safety import CheckedQuery
 from ascn_kg.store.terms import term_json
 
 FORMAT_CHOICES = ("html", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml")
+
+
+def link_of(iri: str) -> str | None:
+    """Where an IRI of a result links: its page on this server when it is ours (so that a local or
+    test deployment browses itself), else the IRI itself (http and https only)."""
+    local = page_path(iri, current_app.config["SETTINGS"].base_iri)
+    if local is not None:
+        return f"{request.script_root}{local}"
+    return iri if iri.startswith(("http://", "https://")) else None
 
 
 def cell(term: dict[str, Any] | None) -> dict[str, Any]:
@@ -21,8 +31,7 @@ def cell(term: dict[str, Any] | None) -> dict[str, Any]:
         return {"text": "", "href": None, "note": ""}
     value = term["value"]
     if term["type"] == "uri":
-        safe = value.startswith(("http://", "https://"))
-        return {"text": value, "href": value if safe else None, "note": ""}
+        return {"text": value, "href": link_of(value), "note": ""}
     if term["type"] == "bnode":
         return {"text": f"_:{value}", "href": None, "note": ""}
     if term["type"] == "triple":

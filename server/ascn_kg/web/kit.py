@@ -12,12 +12,12 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, current_app, g, render_template, request
 
 from ascn_kg import labels
 from ascn_kg.config import Settings
+from ascn_kg.iris import page_path
 from ascn_kg.namespaces import prologue
 from ascn_kg.ops import app_state
 from ascn_kg.ops.headers import conditional, etag_for
@@ -79,17 +79,8 @@ def root() -> str:
 
 def local_path(iri: str) -> str | None:
     """The path on this server that documents ``iri`` (HTML), or None if it is not ours."""
-    base = base_iri()
-    if not iri.startswith(base):
-        return None
-    rest = iri[len(base):]
-    if rest.startswith("id/"):
-        return f"{root()}/page/{rest[3:]}"
-    if rest.startswith("def/ascn#") and len(rest) > 9:
-        return f"{root()}/def/ascn/{quote(rest[9:])}"
-    if rest.startswith("graph/"):
-        return f"{root()}/page/graph/{rest[6:].split('#', 1)[0]}"
-    return f"{root()}/{rest}"
+    path = page_path(iri, base_iri())
+    return None if path is None else f"{root()}{path}"
 
 
 def href(iri: str) -> str | None:
