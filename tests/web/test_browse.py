@@ -179,6 +179,19 @@ def test_query_page_parameters(client: FlaskClient) -> None:
     assert "KL Urban Observatory" in default
 
 
+def test_query_page_says_when_a_name_or_a_parameter_names_nothing(client: FlaskClient) -> None:
+    unknown = client.get("/query?name=city-projetcs&run=1")
+    assert unknown.status_code == 404
+    assert "The closest: city-projects, city-posts, project-counts." in unknown.get_data(as_text=True)
+    misspelt = html(client, "/query?name=city-projects&run=1&city=Kuala+Lumpor")
+    assert "city = “Kuala Lumpor” names nothing in the graph" in misspelt
+    assert '<a href="?name=city-projects&amp;city=Kuala+Lumpur&amp;run=1">Kuala Lumpur</a>' in misspelt
+    hanoi = html(client, "/query?name=city-projects&run=1&city=Hanoi")  # the report's own spelling
+    assert "names nothing" not in hanoi and "Intelligent Operations Center" in hanoi
+    permalink = client.get("/q/city-projetcs")
+    assert permalink.status_code == 404 and "name like it: city-projects" in permalink.get_data(as_text=True)
+
+
 def test_query_page_runs_free_text_and_reports_errors(client: FlaskClient) -> None:
     page = html(client, "/query?run=1&query=" + "ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D")
     assert '<p class="boolean"><strong>yes</strong></p>' in page

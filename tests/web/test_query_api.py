@@ -124,6 +124,7 @@ def test_parameters_come_from_the_query_string(server: str) -> None:
     ("/api/queries/city-projects?city=a&city=b", None, 400, b"give parameter 'city' once"),
     ("/api/queries/city-projects?city=back%5Cslash", None, 400, b"backslash"),
     ("/api/queries/no-such-query", None, 404, b"no catalogue query named 'no-such-query'"),
+    ("/api/queries/city-projetcs", None, 404, b"the closest are city-projects, city-posts, project-counts"),
     ("/api/queries/timeline", "text/html", 406, b"application/json or text/csv"),
 ])
 def test_bad_requests_say_why(server: str, path: str, accept: str | None, status: int, message: bytes) -> None:

@@ -34,7 +34,8 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 
-from ascn_kg.catalogue import CatalogueError, UnknownQuery, resolve
+from ascn_kg.catalogue import NAME as CATALOGUE_NAME
+from ascn_kg.catalogue import CatalogueError, UnknownQuery, closest_names, resolve
 from ascn_kg.config import Settings
 from ascn_kg.ops.app_state import settings as app_settings
 from ascn_kg.ops.client_limits import rate_limiter
@@ -205,7 +206,9 @@ def follow(link_id: str) -> Response:
     elif is_catalogue_name(link_id):
         target = f"{request.script_root}{QUERY_PAGE}?{urlencode({'name': link_id, 'run': '1'})}"
     else:
-        abort(404, description="No query is stored under this permalink.")
+        close = closest_names(link_id, app_settings().queries_dir) if CATALOGUE_NAME.match(link_id) else []
+        hint = f" Example questions with a name like it: {', '.join(close)}." if close else ""
+        abort(404, description=f"No query is stored under this permalink.{hint}")
     response = redirect(target, code=303)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

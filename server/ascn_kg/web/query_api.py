@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.http import quote_etag
 
 from ascn_kg import negotiation as neg
-from ascn_kg.catalogue import CatalogueError, Entry, load_catalogue
+from ascn_kg.catalogue import CatalogueError, Entry, closest_names, load_catalogue
 from ascn_kg.errors import Refusal
 from ascn_kg.ops.answer_stream import answer_body
 from ascn_kg.ops.app_state import store as require_store
@@ -97,7 +97,9 @@ def answer(name: str) -> Response:
     except (CatalogueError, OSError) as error:
         return Response(f"the query catalogue cannot be read: {error}\n", status=503, mimetype="text/plain")
     if entry is None:
-        return Response(f"no catalogue query named {name!r}; the list is at {PREFIX}\n", status=404,
+        close = closest_names(name, settings.queries_dir)
+        hint = f"; the closest are {', '.join(close)}" if close else ""
+        return Response(f"no catalogue query named {name!r}{hint}; the list is at {PREFIX}\n", status=404,
                         mimetype="text/plain")
     media_type = neg.choose(request.headers.get("Accept"), OFFERED)
     if media_type is None:

@@ -18,16 +18,17 @@ from flask import Blueprint, Response, abort, g, request
 from werkzeug.datastructures import MultiDict
 
 from ascn_kg import labels
-from ascn_kg.catalogue import CatalogueError, load_catalogue
+from ascn_kg.catalogue import CatalogueError, closest_names, load_catalogue
 from ascn_kg.config import DEFAULT_BASE_IRI
 from ascn_kg.errors import LimitReached
 from ascn_kg.sparql.answer import query_base, record, run_cached
 from ascn_kg.sparql.errors import classify, status_and_message
 from ascn_kg.sparql.html import graph_rows
+from ascn_kg.store.catalogue_bind import parameter_names, unmatched
 from ascn_kg.store.catalogue_bind import render as render_query
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryRequest, StoreError
 from ascn_kg.store.safety import Limits, QueryRefused, check
-from ascn_kg.web.kit import Labeller, base_iri, href, page_lang, render, root, settings, store, t
+from ascn_kg.web.kit import Labeller, base_iri, cached, href, page_lang, render, root, settings, store, t
 from ascn_kg.web.permalinks import resolve_permalink
 
 bp = Blueprint("querypage", __name__)
@@ -116,6 +117,15 @@ def run(text: str) -> dict[str, Any]:
     return tabulate(checked.form, outcome)
 
 
+def unmatched_params(entry: Any, values: MultiDict[str, str]) -> list[dict[str, Any]]:
+    """For a catalogue query that found nothing: its parameters whose value names nothing in the
+    graph, each with the closest names (the one rule of :func:`ascn_kg.store.catalogue_bind.unmatched`)."""
+    given = {p.name: values[p.name] for p in entry.params if values.get(p.name)}
+    names = cached("parameter-names", lambda: parameter_names(store()))
+    return [{"name": name, "value": given[name], "closest": close}
+            for name, close in unmatched(names, given).items()]
+
+
 def tabulate(form: str, outcome: Any) -> dict[str, Any]:
     if form == "ASK":
         return {"form": form, "boolean": json.loads(outcome.body)["boolean"], "count": 1}
@@ -173,8 +183,15 @@ def query_page() -> Response:
             text = rebased(render_query(entry, params))
         except ValueError as problem_:
             error = str(problem_)
+    status = 200
+    if entry is None and values.get("name"):  # a catalogue name that names nothing: say which are close
+        close = closest_names(values["name"], settings().queries_dir)
+        error, status = t("unknown_query", name=values["name"], closest=", ".join(close)), 404
     result = run(text) if text.strip() and values.get("run") and error is None else None
-    status = 400 if result is not None and ("error" in result or "problem" in result) else 200
+    if result is not None and ("error" in result or "problem" in result):
+        status = 400
+    elif result is not None and entry is not None and not result.get("count"):
+        result["unmatched"] = unmatched_params(entry, values)
     context = {
         "title": (entry.title if entry else t("query")), "query": text, "problem": problem, "error": error,
         "entries": [entry_view(e, lang) for e in entries], "entry": entry_view(entry, lang) if entry else None,

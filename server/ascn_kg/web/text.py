@@ -102,6 +102,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "catalogue_missing": ("The query catalogue is not available.", "질의 목록을 사용할 수 없습니다."),
     "parameters": ("Parameters", "매개변수"),
     "download_results": ("Download the results as", "결과 내려받기"),
+    "unknown_query": ("No example question is called “{name}”. The closest: {closest}.",
+                      "“{name}”이라는 예시 질문은 없습니다. 가장 가까운 것: {closest}."),
+    "param_names_nothing": ("{name} = “{value}” names nothing in the graph (give a key, or any English or Korean "
+                            "name of it).", "{name} = “{value}”에 해당하는 것이 그래프에 없습니다 (키, 또는 영어나 "
+                            "한국어 이름을 쓰세요)."),
+    "closest_names": ("The closest names:", "가장 가까운 이름:"),
     "rows": ("{n} rows", "{n}행"),
     "rows_one": ("1 row", "1행"),
     "truncated": ("The answer was cut at the row limit.", "결과가 행 수 제한에서 잘렸습니다."),
