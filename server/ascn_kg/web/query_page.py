@@ -193,7 +193,9 @@ def query_page() -> Response:
     elif result is not None and entry is not None and not result.get("count"):
         result["unmatched"] = unmatched_params(entry, values)
     context = {
-        "title": (entry.title if entry else t("query")), "query": text, "problem": problem, "error": error,
+        # the page's own title when it opens on the first example, the example's when one is named
+        "title": entry.title if entry and values.get("name") else t("query"),
+        "query": text, "problem": problem, "error": error,
         "entries": [entry_view(e, lang) for e in entries], "entry": entry_view(entry, lang) if entry else None,
         "result": result, "downloads": downloads(text, (result or {}).get("form")) if text.strip() else [],
         "strings": editor_strings(), "shown_rows": SHOWN_ROWS,
