@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 import os
 import shutil
 import signal
@@ -146,11 +147,18 @@ def serve(settings: Settings, app: str = DEFAULT_APP) -> NoReturn:
     owned_metrics = ENV_VAR not in os.environ
     metrics_dir = prepare_multiprocess(os.environ.get(ENV_VAR) or None)
     server = granian_server(settings, app)
+    logging.getLogger("_granian").addFilter(_quiet_about_threads)
     if owned_metrics:
         server.on_shutdown(lambda: shutil.rmtree(metrics_dir, ignore_errors=True))
     reload_workers_in_place(server)
     server.serve()
     sys.exit(0)
+
+
+def _quiet_about_threads(record: logging.LogRecord) -> bool:
+    """Drop granian's warning that ``threads`` exceeds twice the cores: our threads mostly wait
+    (for a query process, or for a slow reader), and pages must never queue behind queries."""
+    return not record.getMessage().startswith("Configuration allows spawning up to")
 
 
 def reload_workers_in_place(server: Any) -> None:
