@@ -80,10 +80,15 @@ class EmbeddedStore:
     ) -> list[dict[str, Node]]:
         results = self._query(query, bindings)
         names = [v.value for v in results.variables]
-        return [
-            {n: to_rdflib(t) for n, t in zip(names, row, strict=True) if t is not None}
-            for row in results
-        ]
+        converted: dict[Any, Node] = {}  # a term met again (a predicate, a graph) is converted once
+
+        def term(t: Any) -> Node:
+            node = converted.get(t)
+            if node is None:
+                node = converted[t] = to_rdflib(t)
+            return node
+
+        return [{n: term(t) for n, t in zip(names, row, strict=True) if t is not None} for row in results]
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         return bool(self._query(query, bindings))
