@@ -117,3 +117,17 @@ def test_a_client_is_its_address_or_its_trusted_proxys_word(environ: dict, proxi
 def test_a_bad_trusted_proxy_is_named() -> None:
     with pytest.raises(ValueError, match=r"'proxy\.example' is not an IP address"):
         client_of({"REMOTE_ADDR": "10.0.0.1"}, ("proxy.example",))
+
+
+def test_a_busy_clients_query_time_is_kept_in_at_most_one_bucket_a_second() -> None:
+    """A client sending a thousand quick queries a second for two minutes: its window holds at most
+    sixty buckets (one a second), so admitting its next query never walks every query it sent, and
+    the total is the sum of the last minute's."""
+    clock = Clock()
+    gate = QueryGate(capacity=8, per_client=2, seconds_per_minute=60, clock=clock)
+    for _ in range(120_000):
+        gate.enter("10.0.0.1").release(0.0004)
+        clock.now += 0.001
+    spent = gate._spent["10.0.0.1"]
+    assert len(spent.buckets) <= 61
+    assert gate._spent_in_window("10.0.0.1", clock.now)[0] == pytest.approx(60_000 * 0.0004, rel=0.02)

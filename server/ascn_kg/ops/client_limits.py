@@ -51,6 +51,42 @@ class Ticket:
             self.gate._leave(self.client, seconds)
 
 
+class _Spent:
+    """A client's query time in per-second buckets (at most one a second of the window), with their
+    running total: each admission costs a few operations, however many queries the client sends.
+    A bucket leaves the window with the second it starts (up to a second early for its last query)."""
+
+    def __init__(self) -> None:
+        self.buckets: deque[list[float]] = deque()  # [second, seconds spent in it]
+        self.total = 0.0
+
+    def add(self, now: float, seconds: float) -> None:
+        second = float(int(now))
+        if self.buckets and self.buckets[-1][0] == second:
+            self.buckets[-1][1] += seconds
+        else:
+            self.buckets.append([second, seconds])
+        self.total += seconds
+
+    def expire(self, before: float) -> float:
+        """Drop the buckets older than ``before``; the total left."""
+        while self.buckets and self.buckets[0][0] <= before:  # a second's time leaves with its start
+            self.total -= self.buckets.popleft()[1]
+        if not self.buckets:
+            self.total = 0.0
+        return self.total
+
+    def wait_under(self, budget: float, now: float) -> float:
+        """How long until enough of the time leaves the window to be under ``budget``."""
+        excess, wait = self.total - budget, 0.0
+        for second, seconds in self.buckets:  # the oldest leave the window first
+            if excess < 0:
+                break
+            excess -= seconds
+            wait = second + WINDOW_S - now
+        return max(wait, 0.0)
+
+
 class QueryGate:
     """The query threads of one web worker and each client's share of them (module docstring)."""
 
@@ -62,7 +98,7 @@ class QueryGate:
         self._lock = threading.Lock()
         self._held = 0
         self._holding: dict[str, int] = {}
-        self._spent: dict[str, deque[tuple[float, float]]] = {}  # client → (when, seconds)
+        self._spent: dict[str, _Spent] = {}  # client → its query time in the last minute
         self._admissions = 0
 
     @classmethod
@@ -114,26 +150,18 @@ class QueryGate:
             else:
                 self._holding.pop(client, None)
             if seconds > 0 and self.budget:
-                self._spent.setdefault(client, deque()).append((self._clock(), seconds))
+                self._spent.setdefault(client, _Spent()).add(self._clock(), seconds)
 
     def _spent_in_window(self, client: str, now: float) -> tuple[float, float]:
         """The client's query time in the last minute, and how long until it is under the budget."""
-        entries = self._spent.get(client)
-        if not entries:
+        spent = self._spent.get(client)
+        if spent is None:
             return 0.0, 0.0
-        while entries and entries[0][0] <= now - WINDOW_S:
-            entries.popleft()
-        if not entries:
+        total = spent.expire(now - WINDOW_S)
+        if not spent.buckets:
             del self._spent[client]
             return 0.0, 0.0
-        spent = sum(seconds for _, seconds in entries)
-        excess, wait = spent - self.budget, 0.0
-        for when, seconds in entries:  # the oldest leave the window first
-            if excess < 0:
-                break
-            excess -= seconds
-            wait = when + WINDOW_S - now
-        return spent, wait
+        return total, spent.wait_under(self.budget, now) if total >= self.budget else 0.0
 
     def _sweep(self, now: float) -> None:
         for client in list(self._spent):
