@@ -171,6 +171,12 @@ def test_query_page_labels_results_and_offers_downloads(client: FlaskClient) -> 
     assert answer.get_data(as_text=True).count("\n") == 27
 
 
+def test_query_page_is_titled_by_the_example_it_names(client: FlaskClient) -> None:
+    assert "<h1>Query</h1>" in html(client, "/query")
+    named = html(client, "/query?name=pilot-cities")
+    assert "<h1>The 26 pilot cities</h1>" in named
+
+
 def test_query_page_parameters(client: FlaskClient) -> None:
     page = html(client, "/query?name=city-projects&run=1&city=Singapore")
     assert 'value="Singapore"' in page

@@ -58,7 +58,8 @@ def test_the_editor_highlights_matches_brackets_and_completes_from_the_ontology(
     page.locator(".cm-content").wait_for()
     assert page.locator("#query").is_hidden()
     assert editor_text(page) == render(FIRST).replace("\r\n", "\n")  # the first example, preloaded
-    assert page.locator("h1").inner_text() == FIRST.title
+    assert page.locator("h1").inner_text() == "Query"  # the page's own title until an example is named
+    assert page.locator("p.lead").inner_text().startswith(FIRST.question_en)
 
     replace_query(page, "SELECT ?s WHERE { ?s ?p ?o }")
     keywords = page.locator(".cm-content .tok-keyword").all_inner_texts()
