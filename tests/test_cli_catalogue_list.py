@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from ascn_kg.catalogue import closest_names, load_catalogue
+from ascn_kg.config import Settings
 from support import REPO
 
 QUERIES = REPO / "queries"
@@ -82,3 +83,11 @@ def test_no_query_and_no_list_is_a_usage_error() -> None:
     result = cli("query")
     assert result.returncode == 2
     assert "or --list to see the catalogue" in result.stderr
+
+
+def test_serve_help_gives_the_settings_defaults() -> None:
+    defaults = Settings()
+    text = " ".join(cli("serve", "--help").stdout.split())
+    for option, value in (("--workers", defaults.workers), ("--threads", defaults.threads),
+                          ("--port", defaults.port), ("--host", defaults.host)):
+        assert f"(default {value})" in text.split(option, 1)[1].split("--", 1)[0], option

@@ -111,13 +111,17 @@ def validate(ctx: click.Context) -> None:
     )
 
 
+DEFAULTS = Settings()
+
+
 @main.command()
-@click.option("--host", help="Address to bind (default 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (default 8080).")
-@click.option("--workers", type=int, help="Worker processes (default 2).")
-@click.option("--threads", type=int, help="Threads per worker answering requests (default 16).")
+@click.option("--host", help=f"Address to bind (default {DEFAULTS.host}).")
+@click.option("--port", type=int, help=f"Port to listen on (default {DEFAULTS.port}).")
+@click.option("--workers", type=int, help=f"Worker processes (default {DEFAULTS.workers}).")
+@click.option("--threads", type=int, help=f"Threads per worker answering requests (default {DEFAULTS.threads}).")
 @click.option("--backend", "backend_url", help="Answer from this external SPARQL endpoint instead.")
-@click.option("--query-timeout", type=float, help="Seconds after which a query is stopped.")
+@click.option("--query-timeout", type=float,
+              help=f"Seconds after which a query is stopped (default {DEFAULTS.query_timeout:g}).")
 @click.option("--dist-dir", type=click.Path(file_okay=False), help="The build to serve (default ./dist).")
 @click.pass_context
 def serve(ctx: click.Context, host, port, workers, threads, backend_url, query_timeout, dist_dir) -> None:
