@@ -63,6 +63,24 @@ def test_language_switch_sets_a_cookie_and_goes_back(app: Flask) -> None:
     assert client.get("/which").get_data(as_text=True) == "ko"
 
 
+def test_language_switch_drops_the_lang_parameter_of_the_page(app: Flask) -> None:
+    client = app.test_client()
+    response = client.get("/lang/en", query_string={"next": "/cities?lang=ko&sort=state"})
+    assert response.headers["Location"] == "/cities?sort=state"
+    assert client.get("/which").get_data(as_text=True) == "en"
+
+
+def test_a_page_opened_with_lang_keeps_it_for_its_links(make_app) -> None:
+    client = make_app().test_client()
+    opened = client.get("/cities?lang=ko")
+    assert opened.headers["Set-Cookie"].startswith("lang=ko;")
+    assert "private" in opened.headers["Cache-Control"] and "public" not in opened.headers["Cache-Control"]
+    assert '<html lang="ko">' in client.get("/states").get_data(as_text=True)  # the next page, no parameter
+    again = client.get("/cities?lang=ko")
+    assert "Set-Cookie" not in again.headers  # already chosen
+    assert "Set-Cookie" not in client.get("/api/search?q=jakarta&lang=ko").headers  # pages only
+
+
 @pytest.mark.parametrize(
     "target",
     ["//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example",
