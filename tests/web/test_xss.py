@@ -47,6 +47,12 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     return new_app(root, data_dir=data, dist_dir=root / "dist", base_iri=BASE).test_client()
 
 
+@pytest.fixture(autouse=True)
+def english_first(client: FlaskClient) -> None:
+    """Each test starts without a chosen language (a page opened with ?lang= keeps it)."""
+    client.delete_cookie("lang")
+
+
 def check(body: str) -> None:
     assert EVIL not in body
     assert "<img src=x" not in body
