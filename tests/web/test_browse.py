@@ -295,3 +295,13 @@ def test_without_a_store_pages_answer_503_not_500(make_app) -> None:
         answer = client.get(path, headers={"Accept": "text/html"})
         assert answer.status_code == 503, path
         assert answer.headers["Retry-After"]
+
+
+def test_the_sparql_pages_speak_korean(client: FlaskClient) -> None:
+    korean = {"Accept": "text/html", "Accept-Language": "ko"}
+    form = client.get("/sparql", headers=korean).get_data(as_text=True)
+    assert "<h1>SPARQL 질의</h1>" in form and ">질의 실행</button>" in form and "결과 형식" in form
+    answer = client.get("/sparql", query_string={"query": "ASK {}"}, headers=korean).get_data(as_text=True)
+    assert "<h1>SPARQL 질의 결과</h1>" in answer and "답: <strong>예</strong>" in answer
+    error = client.get("/sparql", query_string={"query": "SELECT ?x WHERE {"}, headers=korean).get_data(as_text=True)
+    assert "Run query" not in error and '<html lang="ko">' in error
