@@ -87,10 +87,9 @@ def date_literal(value: str) -> Literal:
 
 
 def decimal_literal(value: Decimal) -> Literal:
-    """A canonical xsd:decimal literal (no exponent, no trailing zeros beyond one)."""
-    text = format(value.normalize(), "f")
-    if "." not in text:
-        text += ".0"
+    """An xsd:decimal literal in its XSD 1.1 canonical form (no exponent, no trailing zeros, no
+    decimal point for a whole number), the form the store keeps, so dumps and answers agree."""
+    text = format(value.normalize(), "f") if value else "0"
     return Literal(text, datatype=XSD.decimal)
 
 
