@@ -48,9 +48,12 @@ ALIASES: dict[str, str] = {
     "text/plain": "application/n-triples",
     "application/x-turtle": "text/turtle",
     "application/json+ld": "application/ld+json",
+    "text/n3": "text/turtle",  # Turtle is N3 without its extensions: SPARQLWrapper's N3 asks for it
+    "text/rdf+n3": "text/turtle",
 }
 FORMAT_NAMES: dict[str, str] = {f.name: f.media_type for f in RESULT_FORMATS + GRAPH_FORMATS} | {
     "turtle": "text/turtle",
+    "n3": "text/turtle",
     "ntriples": "application/n-triples",
     "rdf": "application/rdf+xml",
     "nquads": "application/n-quads",

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
-from SPARQLWrapper import CSV, JSON, JSONLD, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from ascn_kg.namespaces import SD
 from ascn_kg.store.terms import to_rdflib
@@ -185,7 +185,7 @@ def test_sparqlwrapper_result_formats(base: str, fixture_data, fmt: str) -> None
 @pytest.mark.parametrize(
     ("fmt", "media_type"),
     [(TURTLE, "text/turtle"), (RDFXML, "application/rdf+xml"), (JSONLD, "application/ld+json"),
-     (XML, "application/rdf+xml")],
+     (XML, "application/rdf+xml"), (N3, "text/turtle")],  # Turtle is N3 without its extensions
 )
 def test_sparqlwrapper_graph_formats(base: str, fixture_data, fmt: str, media_type: str) -> None:
     client = SPARQLWrapper(f"{base}/sparql")
