@@ -336,6 +336,7 @@ def test_browsers_get_a_form_and_html_tables(base: str) -> None:
     browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
     page = call(base, headers=browser)
     assert page.status == 200 and page.headers.get_content_type() == "text/html"
+    assert "Accept" in [v.strip() for v in page.headers["Vary"].split(",")]  # Turtle for another Accept
     assert "<textarea" in page.text and 'type="submit"' in page.text
     assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/autocomplete.js" defer>']  # ours only
     hostile = 'SELECT ?x WHERE { BIND("<script>alert(1)</script>" AS ?x) }'

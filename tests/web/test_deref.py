@@ -217,3 +217,20 @@ def test_a_data_document_declares_only_the_prefixes_it_uses(client: FlaskClient)
     assert not declared & {"sh", "time", "foaf", "dcat", "owl"}  # none of these is used by a city
     body = turtle.split("\n", len(declared))[-1]
     assert all(f"{name}:" in body for name in declared - {"xsd", "rdf"})  # written bare: 1, a
+
+
+@pytest.mark.parametrize("path", ["/id/state/vnm", "/data/state/vnm.ttl", "/.well-known/void", "/def/ascn",
+                                  "/download/ascn.ttl", "/api/search?q=hanoi", "/api/queries", "/page/nothing"])
+def test_scripts_of_any_origin_may_read_every_public_answer(client: FlaskClient, path: str) -> None:
+    answer = client.get(path, headers={"Origin": "https://app.example", "Accept": "application/ld+json"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "*", path
+    exposed = {h.strip() for h in answer.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Retry-After", "X-ASCN-Dataset-Version"} <= exposed
+
+
+def test_a_method_not_allowed_names_the_allowed_ones(client: FlaskClient) -> None:
+    for path, accept in (("/id/city/ha-noi", "text/html"), ("/api/queries/pilot-cities", "application/json")):
+        answer = client.delete(path, headers={"Accept": accept})
+        assert answer.status_code == 405
+        assert {m.strip() for m in answer.headers["Allow"].split(",")} >= {"GET", "HEAD"}, path
+    assert "Access-Control-Allow-Origin" not in client.post("/q", data={}).headers  # writes stay same-origin

@@ -1,6 +1,8 @@
-"""Response headers: the dataset version, security headers, and ETag / 304 helpers.
+"""Response headers: the dataset version, security headers, CORS, and ETag / 304 helpers.
 
-Every response carries ``X-ASCN-Dataset-Version`` and ``X-Content-Type-Options``; HTML
+Every response carries ``X-ASCN-Dataset-Version`` and ``X-Content-Type-Options``, and every
+answer to a GET or HEAD (and every answer of /sparql) allows any origin to read it: the data
+is public and no answer depends on credentials. HTML
 responses also get a strict Content-Security-Policy (no inline script or style),
 ``X-Frame-Options``, ``Referrer-Policy`` and ``Cross-Origin-Opener-Policy``. A view may set
 its own value of any of these deliberately; the hook only fills in what is missing.
@@ -18,6 +20,13 @@ from flask.typing import ResponseReturnValue
 from ascn_kg.ops.app_state import has_store, store
 
 VERSION_HEADER = "X-ASCN-Dataset-Version"
+TRUNCATED_HEADER = "X-ASCN-Truncated"
+ROWS_HEADER = "X-ASCN-Rows"
+# CORS: the origin allowed, and the headers a script of another origin may read.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": f"ETag, Retry-After, {VERSION_HEADER}, {TRUNCATED_HEADER}, {ROWS_HEADER}",
+}
 HTML_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -76,6 +85,14 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def add_cors_headers(response: Response) -> Response:
+    """``after_request``: :data:`CORS_HEADERS` on the answer to every GET and HEAD."""
+    if request.method in {"GET", "HEAD"}:
+        for name, value in CORS_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
 def etag_for(*parts: object, app: Flask | None = None) -> str | None:
     """An entity tag (unquoted) for a response made from ``parts`` of the current dataset.
 
@@ -128,3 +145,4 @@ def init_app(app: Flask) -> None:
     """Install the header hooks."""
     app.after_request(add_version_header)
     app.after_request(add_security_headers)
+    app.after_request(add_cors_headers)

@@ -24,12 +24,11 @@ from ascn_kg.ops.app_state import store as app_store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, record_query
 from ascn_kg.ops.client_limits import query_gate
 from ascn_kg.ops.clients import client_of
-from ascn_kg.ops.headers import etag_for
+from ascn_kg.ops.headers import ROWS_HEADER, TRUNCATED_HEADER, etag_for
 from ascn_kg.sparql.request import ProtocolError, graph_iris, request_iri
 from ascn_kg.store.protocol import JSON_RESULTS, N_TRIPLES, QueryOutcome, QueryRequest, Store
 from ascn_kg.store.safety import CheckedQuery, Limits, check
 
-TRUNCATED_HEADER = "X-ASCN-Truncated"
 RESULT_CACHE_KEY = "ascn_result_cache"
 
 
@@ -140,7 +139,7 @@ def cache_headers(plan: Plan, settings: Settings) -> list[tuple[str, str]]:
 def outcome_headers(outcome: QueryOutcome, max_bytes: int) -> list[tuple[str, str]]:
     """The row count of an answer, and the truncation notice when the row cap or the byte
     limit (``max_bytes``) cut it."""
-    headers = [("X-ASCN-Rows", str(outcome.rows))]
+    headers = [(ROWS_HEADER, str(outcome.rows))]
     if outcome.cut_at == "bytes":
         headers.append((TRUNCATED_HEADER, f"bytes={max_bytes}, rows={outcome.rows}"))
     elif outcome.truncated:

@@ -21,10 +21,10 @@ from ascn_kg.ops.app_state import settings as app_settings
 from ascn_kg.ops.app_state import store
 from ascn_kg.ops.bookkeeping import REQUEST_START
 from ascn_kg.ops.clients import client_of
+from ascn_kg.ops.headers import CORS_HEADERS
 from ascn_kg.request_language import lang_from_request
 from ascn_kg.sparql import answer as answering
 from ascn_kg.sparql.answer import (
-    TRUNCATED_HEADER,
     cache_headers,
     negotiate,
     not_modified,
@@ -42,12 +42,8 @@ from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
 
 bp = Blueprint("sparql", __name__)
 LANE_ERROR = "ascn_kg.lane_error"  # an error the WSGI lane met, for this view to report
-# CORS: every answer names the allowed origin and the headers scripts may read; what a
+# CORS (:data:`ascn_kg.ops.headers.CORS_HEADERS`) on every answer, POST included; what a
 # preflight asks (methods, request headers, how long to remember) is answered on OPTIONS.
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": f"ETag, {TRUNCATED_HEADER}, X-ASCN-Rows",
-}
 PREFLIGHT_HEADERS = {
     "Allow": "GET, POST, OPTIONS",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -132,7 +128,7 @@ def describe(params: dict[str, list[str]], settings: Settings) -> Response:
     except ProtocolError:
         return no_query(params)
     if media_type == "text/html":
-        return Response(render_form(), mimetype="text/html")
+        return Response(render_form(), mimetype="text/html", headers={"Vary": "Accept"})
     body = service_description(store(), settings, media_type)
     return Response(body, mimetype=media_type, headers={"Vary": "Accept"})
 

@@ -39,7 +39,7 @@ from ascn_kg.ops.app_state import on_new_store, store
 from ascn_kg.ops.bookkeeping import EXTENSION_KEY, REQUEST_START, Ops, queue_query
 from ascn_kg.ops.client_limits import query_gate
 from ascn_kg.ops.clients import client_of
-from ascn_kg.ops.headers import VERSION_HEADER, security_headers
+from ascn_kg.ops.headers import CORS_HEADERS, VERSION_HEADER, security_headers
 from ascn_kg.sparql.answer import (
     Plan,
     cache_headers,
@@ -49,7 +49,7 @@ from ascn_kg.sparql.answer import (
     plan_query,
     run_cached,
 )
-from ascn_kg.sparql.endpoint import CORS_HEADERS, LANE_ERROR
+from ascn_kg.sparql.endpoint import LANE_ERROR
 from ascn_kg.sparql.request import decode_form
 from ascn_kg.store.safety import UPDATE_MESSAGE, QueryRefused
 

@@ -227,7 +227,6 @@ def data_document(iri: URIRef, ext: str) -> Response:
 
     response = conditional(etag_for("data", iri, ext), build, cache_control="public, max-age=300")
     response.headers["Link"] = f'<{iri}>; rel="describes"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -226,7 +226,6 @@ def openapi_view() -> Response:
         body = app.extensions[EXTENSION_KEY] = json.dumps(document(app), indent=1).encode()
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -52,9 +52,7 @@ def entries(app: Flask | None = None) -> dict[str, Entry]:
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False, indent=1), status=status, mimetype="application/json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return Response(json.dumps(body, ensure_ascii=False, indent=1), status=status, mimetype="application/json")
 
 
 def describe(entry: Entry) -> dict[str, Any]:
@@ -125,7 +123,6 @@ def answer(name: str) -> Response:
     response = Response(answer_body(outcome.body, current_app, client), mimetype=media_type, direct_passthrough=True)
     response.headers["Content-Length"] = str(len(outcome.body))
     response.headers.extend(outcome_headers(outcome, settings.max_result_bytes))
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept"
     if tag is not None:
         response.headers["ETag"] = quote_etag(tag)

@@ -59,11 +59,15 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     if best == "application/json":
         response = jsonify(error=error.name, message=error.description or error.name)
         response.status_code = status
-        return response
-    if best != "text/html":
+    elif best != "text/html":
         return error
-    title = t("not_found") if isinstance(error, NotFound) else f"{status} {error.name}"
-    return render("error.html", status=status, title=title, message=error.description or "")
+    else:
+        title = t("not_found") if isinstance(error, NotFound) else f"{status} {error.name}"
+        response = render("error.html", status=status, title=title, message=error.description or "")
+    allowed = dict(error.get_headers()).get("Allow")  # a 405 names the methods that work
+    if allowed:
+        response.headers["Allow"] = allowed
+    return response
 
 
 def _store_failed(error: StoreError) -> Response:

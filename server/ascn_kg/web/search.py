@@ -106,7 +106,6 @@ def api() -> Response:
     found = results(query, lang, limit_arg(10))
     response = jsonify({"query": query, "lang": lang, "results": found})
     response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
