@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal
 
-from support import key, select
+import pyoxigraph as ox
+
+from support import BASE, key, select
 
 # Chart 3 (and Annex 1), English: state -> pilot cities
 PILOT_CITIES = {
@@ -260,3 +263,20 @@ def test_shacl_warnings_are_the_documented_exceptions(built):
     subjects = sorted(w.split(" | ")[0].rsplit("/", 1)[1] for w in built.warnings)
     assert subjects == ["brn", "csco-johor-bahru", "csco-manila", "lao", "mys", "nr-mmr",
                         "nr-tha", "sgp"]
+
+
+# The PDF's extracted text spaces every change of script (제 32 차, ASCN 의, 26 개): a particle or
+# counter standing alone after a digit or a Latin letter.
+DETACHED = re.compile(r"제 \d|[0-9A-Za-z)] (의|은|는|이|가|을|를|개|개국|년|월|차|회|가지|으로|로)(?![가-힣])")
+
+
+def test_korean_text_of_our_own_has_standard_spacing(store):
+    """Every Korean literal but the quotations (ascn:claimText) keeps particles and counters
+    with their word: 제32차, ASCN의 4가지, 26개."""
+    found = [(q.predicate.value, q.object.value) for q in store
+             if isinstance(q.object, ox.Literal) and q.object.language == "ko"
+             and not q.predicate.value.endswith("#claimText") and DETACHED.search(q.object.value)]
+    assert found == []
+    quoted = [q.object.value for q in store.quads_for_pattern(None, ox.NamedNode(BASE + "def/ascn#claimText"), None)
+              if DETACHED.search(q.object.value)]
+    assert len(quoted) == 10  # the quotations stay as extracted

@@ -1,6 +1,6 @@
 """Source tables to RDF: one small function per table, each row into its source's graph.
 
-Every function takes the loaded :class:`~ascn_kg.tables.Tables` and an
+Every function takes the loaded :class:`~ascn_kg.build.tables.Tables` and an
 :class:`Emitter`, and adds quads whose graph is ``{base}graph/{row's source}``. Each
 statement is added with a :class:`Cite`: the graph it goes to and the places (locators)
 it rests on. When the conversion ends, every subject of a part's graph gets
@@ -200,7 +200,7 @@ def convert_sources(t: Tables, e: Emitter) -> None:
 
 REPORT_DATE = {
     "en": "The report says it was written in mid-July 2018 (footnote 1 of the core elements section).",
-    "ko": "보고서는 2018 년 7 월 중순경 작성되었다고 밝힌다(핵심 요소 절의 주석).",
+    "ko": "보고서는 2018년 7월 중순경 작성되었다고 밝힌다(핵심 요소 절의 주석).",
 }
 REPORT_DATE_PLACE = ("section-core-elements", "fn-1")
 
@@ -275,7 +275,7 @@ def convert_focus_areas(t: Tables, e: Emitter) -> None:
         scheme_at,
     )
     e.text(
-        scheme, SKOS.definition, "첨부 1 이 시범도시 프로젝트를 분류한 분야를 정규화한 체계.", "ko", scheme_at
+        scheme, SKOS.definition, "첨부 1이 시범도시 프로젝트를 분류한 분야를 정규화한 체계.", "ko", scheme_at
     )
     for row in rows:
         s, at = e.thing("focus-area", row["id"]), e.at(row)

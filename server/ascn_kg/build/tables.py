@@ -822,7 +822,7 @@ KIND_DOCS = {
 
 README_INTRO = """# The source tables
 
-Generated from `server/ascn_kg/tables.py` by `python -m ascn_kg.tables`; do not edit by hand
+Generated from `server/ascn_kg/build/tables.py` by `python -m ascn_kg.build.tables`; do not edit by hand
 (a test fails when this file and the declarations differ).
 
 Each table transcribes one kind of fact from the 2018 report. Conventions:
@@ -836,7 +836,10 @@ Each table transcribes one kind of fact from the 2018 report. Conventions:
   rows of `alt_names.csv`, each where it is printed, and become `skos:altLabel`; a corrected
   value keeps its printed form in a `report_spelling_*` or `*_as_printed` column.
 - Korean names are those of the Korean part of the report; where it gives none the cell is
-  empty. Korean labels of focus areas are this project's rendering.
+  empty. Korean labels of focus areas are this project's rendering. The text extracted from
+  the PDF puts a space wherever the script changes (`제 32 차`, `ASCN 의 4 가지`); Korean names
+  and labels are written with standard spacing (`제32차`, `ASCN의 4가지`), while quotations
+  (`note_claims.csv`) and `*_as_printed` cells keep the extracted text as it stands.
 - `source` names the part of the report (a row of `sources.csv`) the row comes from; each
   source becomes a named graph `{base}graph/{source}`. `locator` names the places in that
   part (rows of `locators.csv`: a row of a chart or annex, a paragraph or footnote) the row
