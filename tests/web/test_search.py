@@ -61,7 +61,11 @@ def test_alternative_and_hidden_labels_are_searched(client: FlaskClient) -> None
 
 
 @pytest.mark.parametrize(("query", "found"), [("Kuala Lumpor", "city/kuala-lumpur"), ("Bankok", "city/bangkok"),
-                                             ("kualalumpur", "city/kuala-lumpur"), ("Phnom Phen", "city/phnom-penh")])
+                                             ("kualalumpur", "city/kuala-lumpur"), ("Phnom Phen", "city/phnom-penh"),
+                                             # Korean: the standard and common spellings, one letter off
+                                             ("호찌민", "city/ho-chi-minh-city"), ("비엔티안", "city/vientiane"),
+                                             ("싱가폴", "state/sgp"), ("푸놈펜", "city/phnom-penh"),
+                                             ("자카르트", "city/jakarta"), ("방곡", "city/bangkok")])
 def test_a_misspelt_name_gets_names_spelt_alike(client: FlaskClient, query: str, found: str) -> None:
     results = search(client, query)
     assert results[0]["iri"] == f"{BASE}id/{found}" and results[0]["match"] == "similar"

@@ -63,6 +63,12 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", stripped).split())
 
 
+def jamo(text: str) -> str:
+    """``text`` with each Hangul syllable taken apart into its letters (호찌민 and 호치민 then
+    differ by one letter of seven), without spaces."""
+    return unicodedata.normalize("NFD", text).replace(" ", "")
+
+
 def kind_of(iri: str, base: str) -> str:
     rest = iri[len(base):] if iri.startswith(base) else ""
     if rest.startswith("id/"):
@@ -180,10 +186,14 @@ class LabelIndex:
         for positions in self.label_pos[:2]:
             for pos in positions[:SIMILAR_CAP - len(candidates)]:
                 candidates.setdefault(self._suffix(pos), self._label_of(pos))
-        squeezed = {norm.replace(" ", ""): norm for norm in candidates}
-        close = difflib.get_close_matches(q, list(candidates), n=limit, cutoff=SIMILAR_CUTOFF)
-        close += [squeezed[s] for s in difflib.get_close_matches(q.replace(" ", ""), list(squeezed), n=limit,
-                                                                  cutoff=SIMILAR_CUTOFF)]
+        close: list[str] = []
+        forms = [(lambda text: text), (lambda text: text.replace(" ", ""))]
+        if any("\uac00" <= c <= "\ud7a3" for c in q):
+            forms.append(jamo)  # Korean: a syllable spelt apart differs by one letter, not one syllable
+        for form in forms:
+            variants = {form(norm): norm for norm in candidates}
+            close += [variants[v] for v in difflib.get_close_matches(form(q), list(variants), n=limit,
+                                                                     cutoff=SIMILAR_CUTOFF)]
         for norm in close:
             self._consider(found, candidates[norm], 4)
 
