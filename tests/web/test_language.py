@@ -107,3 +107,17 @@ def test_counts_agree_with_their_noun(app: Flask, lang: str, n: int, rows: str, 
 
     with app.test_request_context(f"/?lang={lang}"):
         assert (t("rows", n=n), t("count_statements", n=n)) == (rows, statements)
+
+
+def test_error_pages_speak_the_page_language(make_app) -> None:
+    client = make_app().test_client()
+    korean = {"Accept": "text/html", "Accept-Language": "ko"}
+    missing = client.get("/no/such/page", headers=korean).get_data(as_text=True)
+    assert "<h1>찾을 수 없음</h1>" in missing and "이 주소에는 페이지가 없습니다" in missing
+    assert "requested URL" not in missing
+    refused = client.post("/lang/ko", headers=korean)
+    assert refused.status_code == 405
+    body = refused.get_data(as_text=True)
+    assert "<h1>405 허용되지 않는 메서드</h1>" in body and "Method Not Allowed" not in body
+    english = client.post("/lang/ko", headers={"Accept": "text/html", "Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>405 Method not allowed</h1>" in english and "read-only" in english

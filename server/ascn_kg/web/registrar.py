@@ -51,6 +51,23 @@ def _context() -> dict[str, Any]:
     }
 
 
+def error_title(error: HTTPException, status: int) -> str:
+    """The heading of an error page, in the page language where the interface has it."""
+    if isinstance(error, NotFound):
+        return t("not_found")
+    name = t(f"http_{status}")
+    return f"{status} {error.name if name == f'http_{status}' else name}"
+
+
+def error_text(error: HTTPException, status: int) -> str:
+    """What the view said; Werkzeug's stock explanation is replaced by ours, in the page language."""
+    stock = type(error).description
+    if error.description and error.description != stock:
+        return error.description
+    text = t(f"http_{status}_text")
+    return "" if text == f"http_{status}_text" else text
+
+
 def _http_error(error: HTTPException) -> Response | HTTPException:
     """Every HTTP error of the site: an HTML page for browsers, JSON for JSON clients, else
     Werkzeug's plain answer; the message is the one the view gave."""
@@ -62,8 +79,8 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     elif best != "text/html":
         return error
     else:
-        title = t("not_found") if isinstance(error, NotFound) else f"{status} {error.name}"
-        response = render("error.html", status=status, title=title, message=error.description or "")
+        response = render("error.html", status=status, title=error_title(error, status),
+                          message=error_text(error, status))
     allowed = dict(error.get_headers()).get("Allow")  # a 405 names the methods that work
     if allowed:
         response.headers["Allow"] = allowed
