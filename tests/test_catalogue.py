@@ -275,6 +275,10 @@ GOOD = """#+ summary: A title
 #+   - city: kuala-lumpur
 #+ param_descriptions:
 #+   - city: a city
+#+ param_descriptions_ko:
+#+   - city: 도시
+#+ summary_ko: 제목
+#+ reproduces_ko: 첨부 1
 
 SELECT ?x WHERE {
   BIND(?_city AS ?x)
@@ -288,8 +292,11 @@ def test_a_good_header_parses(tmp_path: Path):
     entry = parse_entry(path)
     assert (entry.name, entry.title, entry.question_en, entry.reproduces, entry.tags) == (
         "good-one", "A title", "A question?", "Annex 1", ("a", "b"))
+    assert (entry.titled("ko"), entry.question("ko"), entry.where("ko"), entry.titled("en")) == (
+        "제목", "질문?", "첨부 1", "A title")
     assert [(p.name, p.description, p.default, p.variable) for p in entry.params] == [
         ("city", "a city", "kuala-lumpur", "_city")]
+    assert (entry.params[0].described("ko"), entry.params[0].described("en")) == ("도시", "a city")
     assert 'BIND("Kuching" AS ?_city)' in render(entry, {"city": "Kuching"})
 
 
@@ -305,9 +312,13 @@ def test_enumerate_limits_the_values(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("broken", "line", "message"), [
-    (GOOD.replace("#+ summary: A title\n", ""), 11, "lacks summary"),
-    (GOOD.replace("#+ question_ko: 질문?\n", ""), 11, "lacks question_ko"),
-    (GOOD.replace("#+ reproduces: Annex 1\n", ""), 11, "lacks reproduces"),
+    (GOOD.replace("#+ summary: A title\n", ""), 15, "lacks summary"),
+    (GOOD.replace("#+ question_ko: 질문?\n", ""), 15, "lacks question_ko"),
+    (GOOD.replace("#+ reproduces: Annex 1\n", ""), 15, "lacks reproduces"),
+    (GOOD.replace("#+ summary_ko: 제목\n", ""), 15, "lacks summary_ko"),
+    (GOOD.replace("#+ reproduces_ko: 첨부 1\n", ""), 15, "lacks reproduces_ko"),
+    (GOOD.replace("#+ param_descriptions_ko:\n#+   - city: 도시\n", ""), 16,
+     "?_city needs an entry in param_descriptions_ko"),
     (GOOD.replace("#+ reproduces: Annex 1", "#+ title: old style"), 4, "unknown header field 'title'"),
     (GOOD.replace("#+ reproduces: Annex 1", "#+ endpoint: http://example.org/sparql"), 4,
      "grlc's decorator 'endpoint' is not used"),
@@ -321,12 +332,12 @@ def test_enumerate_limits_the_values(tmp_path: Path):
      "defaults names 'town', but the query has no parameter ?_town"),
     (GOOD.replace("#+   - city: kuala-lumpur", "#+   - city: kuala-lumpur\n#+   - city: x"), 10,
      "'city' appears twice in defaults"),
-    (GOOD.replace("#+ defaults:\n#+   - city: kuala-lumpur\n", ""), 12, "?_city needs an entry in defaults"),
+    (GOOD.replace("#+ defaults:\n#+   - city: kuala-lumpur\n", ""), 16, "?_city needs an entry in defaults"),
     (GOOD.replace("#+   - city: a city", "#+   - city: a city\n#+     more: x"), 11, "one `name: value`"),
-    (GOOD.replace("?_city AS", "?__city AS"), 14, "optional parameters are not used"),
-    (GOOD.replace("?_city AS", "?_city_iri AS"), 14, "typed parameters are not used"),
-    (GOOD.split("\n\n")[0] + "\n", 12, "no query after the header"),
-    (GOOD + "#+ tags: late\n", 16, "header line after the header"),
+    (GOOD.replace("?_city AS", "?__city AS"), 18, "optional parameters are not used"),
+    (GOOD.replace("?_city AS", "?_city_iri AS"), 18, "typed parameters are not used"),
+    (GOOD.split("\n\n")[0] + "\n", 16, "no query after the header"),
+    (GOOD + "#+ tags: late\n", 20, "header line after the header"),
     ("\n" + GOOD, 1, "no header"),
 ])
 def test_a_bad_header_names_file_and_line(tmp_path: Path, broken: str, line: int, message: str):

@@ -5,9 +5,11 @@ A catalogue file starts with a header in grlc's decorator syntax: ``#+`` lines t
 a web API, reads them the same way)::
 
     #+ summary: Priority projects of a city
+    #+ summary_ko: 도시별 우선 프로젝트
     #+ description: What priority projects did a given pilot city put forward?
     #+ question_ko: 특정 시범도시가 제안한 우선 프로젝트는 무엇인가?
     #+ reproduces: Annex 1
+    #+ reproduces_ko: 첨부 1
     #+ tags:
     #+   - projects
     #+   - pilot cities
@@ -15,10 +17,13 @@ a web API, reads them the same way)::
     #+   - city: kuala-lumpur
     #+ param_descriptions:
     #+   - city: city key or any English or Korean name of it (case is ignored)
+    #+ param_descriptions_ko:
+    #+   - city: 도시 키 또는 영문이나 국문 이름(대소문자 무시)
 
-``summary`` and ``description`` are grlc's; ``question_ko`` (the question in Korean),
-``reproduces`` (the part of the report answered) and ``param_descriptions`` are ours, keys
-grlc ignores. ``tags``, ``defaults`` and ``enumerate`` (the values a parameter may take) are
+``summary`` and ``description`` are grlc's; ``summary_ko`` and ``question_ko`` (the title and
+the question in Korean), ``reproduces`` and ``reproduces_ko`` (the part of the report
+answered, in each language), ``param_descriptions`` and ``param_descriptions_ko`` are ours,
+keys grlc ignores. ``tags``, ``defaults`` and ``enumerate`` (the values a parameter may take) are
 grlc's, in grlc's shapes. A parameter is a variable ``?_name`` in the query, as in grlc (found
 by grlc's own pattern); each needs a default and a description. Any other key, a repeated
 key, a value of the wrong shape, YAML that does not parse, an optional (``?__name``) or typed
@@ -51,8 +56,8 @@ GRLC_PARAMETER = re.compile(
     r"([_](?P<prefix>[a-zA-Z0-9]+)[_](?P<userdefined>[a-zA-Z0-9]+))?([_](?P<lang>[a-zA-Z0-9]+))?"
 )
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-REQUIRED = ("summary", "description", "question_ko", "reproduces")
-OPTIONAL = ("tags", "defaults", "enumerate", "param_descriptions")
+REQUIRED = ("summary", "summary_ko", "description", "question_ko", "reproduces", "reproduces_ko")
+OPTIONAL = ("tags", "defaults", "enumerate", "param_descriptions", "param_descriptions_ko")
 FIELDS = (*REQUIRED, *OPTIONAL)
 GRLC_UNUSED = ("endpoint", "pagination", "method", "transform", "endpoint_in_url")
 README = "README.md"
@@ -81,6 +86,11 @@ class Param:
     description: str
     default: str
     choices: tuple[str, ...] = ()  # from ``enumerate``; empty: any string
+    description_ko: str = ""
+
+    def described(self, lang: str) -> str:
+        """What the parameter accepts, in ``lang`` (``en`` or ``ko``)."""
+        return self.description_ko if lang == "ko" and self.description_ko else self.description
 
     @property
     def variable(self) -> str:
@@ -101,6 +111,20 @@ class Entry:
     params: tuple[Param, ...]
     text: str
     path: Path
+    title_ko: str = ""
+    reproduces_ko: str = ""
+
+    def titled(self, lang: str) -> str:
+        """The short title in ``lang`` (``en`` or ``ko``)."""
+        return self.title_ko if lang == "ko" and self.title_ko else self.title
+
+    def question(self, lang: str) -> str:
+        """The question in ``lang``."""
+        return self.question_ko if lang == "ko" else self.question_en
+
+    def where(self, lang: str) -> str:
+        """The parts of the report the query reproduces, named in ``lang``."""
+        return self.reproduces_ko if lang == "ko" and self.reproduces_ko else self.reproduces
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -218,14 +242,14 @@ def _params(path: Path, text: str, fields: dict[str, tuple[yaml.Node, yaml.Node]
     reader = _Header(path)
     found = _found_params(path, text)
     sections = {key: reader.per_param(fields[key][1], key, many=key == "enumerate") if key in fields else {}
-                for key in ("defaults", "param_descriptions", "enumerate")}
+                for key in ("defaults", "param_descriptions", "param_descriptions_ko", "enumerate")}
     for key, section in sections.items():
         for name, (node, _value) in section.items():
             if name not in found:
                 raise reader.fail(node, f"{key} names {name!r}, but the query has no parameter ?_{name}")
     params = []
     for name, line in found.items():
-        for key in ("defaults", "param_descriptions"):
+        for key in ("defaults", "param_descriptions", "param_descriptions_ko"):
             if name not in sections[key]:
                 raise CatalogueError(path, line, f"parameter ?_{name} needs an entry in {key}")
         default = str(sections["defaults"][name][1])
@@ -233,7 +257,8 @@ def _params(path: Path, text: str, fields: dict[str, tuple[yaml.Node, yaml.Node]
         if choices and default not in choices:
             raise reader.fail(sections["defaults"][name][0],
                               f"the default of {name!r} is not one of its enumerate values")
-        params.append(Param(name, str(sections["param_descriptions"][name][1]), default, choices))
+        params.append(Param(name, str(sections["param_descriptions"][name][1]), default, choices,
+                            str(sections["param_descriptions_ko"][name][1])))
     return tuple(params)
 
 
@@ -258,9 +283,11 @@ def parse_entry(path: Path | str) -> Entry:
     return Entry(
         name=path.stem,
         title=values["summary"],
+        title_ko=values["summary_ko"],
         question_en=values["description"],
         question_ko=values["question_ko"],
         reproduces=values["reproduces"],
+        reproduces_ko=values["reproduces_ko"],
         tags=tags,
         params=_params(path, text, fields),
         text=text,

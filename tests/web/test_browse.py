@@ -305,3 +305,12 @@ def test_the_sparql_pages_speak_korean(client: FlaskClient) -> None:
     assert "<h1>SPARQL 질의 결과</h1>" in answer and "답: <strong>예</strong>" in answer
     error = client.get("/sparql", query_string={"query": "SELECT ?x WHERE {"}, headers=korean).get_data(as_text=True)
     assert "Run query" not in error and '<html lang="ko">' in error
+
+
+def test_the_query_page_speaks_korean(client: FlaskClient) -> None:
+    page = client.get("/query?name=city-projects", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "<h1>도시별 우선 프로젝트</h1>" in page
+    assert "특정 시범도시가 제안한 우선 프로젝트는 무엇인가?" in page and "(첨부 1)" in page
+    assert "도시 키 또는 영문이나 국문 이름(대소문자 무시)" in page
+    assert '<small class="muted">첨부 1</small>' in page  # the catalogue list, in Korean too
+    assert '<small class="muted">Annex 1</small>' not in page

@@ -59,10 +59,12 @@ def describe(entry: Entry) -> dict[str, Any]:
     """A catalogue entry as the index lists it."""
     return {
         "name": entry.name, "url": f"{request.script_root}{PREFIX}/{entry.name}", "summary": entry.title,
-        "description": entry.question_en, "question_ko": entry.question_ko, "reproduces": entry.reproduces,
+        "summary_ko": entry.title_ko, "description": entry.question_en, "question_ko": entry.question_ko,
+        "reproduces": entry.reproduces, "reproduces_ko": entry.reproduces_ko,
         "tags": list(entry.tags),
-        "parameters": [{"name": p.name, "description": p.description, "default": p.default,
-                        **({"enum": list(p.choices)} if p.choices else {})} for p in entry.params],
+        "parameters": [{"name": p.name, "description": p.description, "description_ko": p.description_ko,
+                        "default": p.default, **({"enum": list(p.choices)} if p.choices else {})}
+                       for p in entry.params],
     }
 
 

@@ -81,10 +81,9 @@ def chosen_entry(entries: list[Any]) -> Any:
 
 
 def entry_view(entry: Any, lang: str) -> dict[str, Any]:
-    return {"name": entry.name, "title": entry.title,
-            "question": entry.question_ko if lang == "ko" else entry.question_en,
-            "reproduces": entry.reproduces, "href": f"{root()}/query?{urlencode({'name': entry.name, 'run': '1'})}",
-            "params": [{"name": p.name, "description": p.description, "default": p.default,
+    return {"name": entry.name, "title": entry.titled(lang), "question": entry.question(lang),
+            "reproduces": entry.where(lang), "href": f"{root()}/query?{urlencode({'name': entry.name, 'run': '1'})}",
+            "params": [{"name": p.name, "description": p.described(lang), "default": p.default,
                         "value": page_values().get(p.name, p.default)} for p in entry.params]}
 
 
@@ -194,7 +193,7 @@ def query_page() -> Response:
         result["unmatched"] = unmatched_params(entry, values)
     context = {
         # the page's own title when it opens on the first example, the example's when one is named
-        "title": entry.title if entry and values.get("name") else t("query"),
+        "title": entry.titled(lang) if entry and values.get("name") else t("query"),
         "query": text, "problem": problem, "error": error,
         "entries": [entry_view(e, lang) for e in entries], "entry": entry_view(entry, lang) if entry else None,
         "result": result, "downloads": downloads(text, (result or {}).get("form")) if text.strip() else [],
