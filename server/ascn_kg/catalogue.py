@@ -382,7 +382,8 @@ def render_index(entries: list[Entry]) -> str:
         "",
         "Each header is in grlc's decorator syntax (`#+ summary:`, `#+ description:`, `#+ tags:`, "
         "`#+ defaults:`; a parameter is a `?_name` variable), so grlc reads this folder as it is; "
-        "`question_ko`, `reproduces` and `param_descriptions` are our own keys. The server answers each query "
+        "the `_ko` keys (the title, question, parts and parameters in Korean), `reproduces` and "
+        "`param_descriptions` are our own. The server answers each query "
         "at `/api/queries/NAME?param=value` as JSON or CSV.",
         "",
         "The queries run unchanged on the built pyoxigraph store, on Oxigraph server and on Virtuoso behind "
