@@ -211,6 +211,10 @@ def test_an_injection_attempt_binds_as_a_literal_and_finds_nothing(name, store):
     entry = resolve(name, QUERIES)
     before = len(store)
     for param in entry.params:
+        if param.pattern:  # a value of the wrong form never reaches the query
+            with pytest.raises(ValueError, match="must be"):
+                render(entry, {param.name: INJECTION})
+            continue
         text = render(entry, {param.name: INJECTION})
         assert '"x\\" } ; DROP ALL #"' in text
         _head, rows = run_embedded(store, text)
@@ -319,6 +323,10 @@ def test_enumerate_limits_the_values(tmp_path: Path):
     (GOOD.replace("#+ reproduces_ko: 첨부 1\n", ""), 15, "lacks reproduces_ko"),
     (GOOD.replace("#+ param_descriptions_ko:\n#+   - city: 도시\n", ""), 16,
      "?_city needs an entry in param_descriptions_ko"),
+    (GOOD.replace("#+ summary_ko:", "#+ param_patterns:\n#+   - city: \"[a-z\"\n#+ summary_ko:"), 15,
+     "is not a regular expression"),
+    (GOOD.replace("#+ summary_ko:", "#+ param_patterns:\n#+   - city: \"[0-9]+\"\n#+ summary_ko:"), 15,
+     "the default 'kuala-lumpur' does not match"),
     (GOOD.replace("#+ reproduces: Annex 1", "#+ title: old style"), 4, "unknown header field 'title'"),
     (GOOD.replace("#+ reproduces: Annex 1", "#+ endpoint: http://example.org/sparql"), 4,
      "grlc's decorator 'endpoint' is not used"),

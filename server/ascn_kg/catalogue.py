@@ -22,13 +22,15 @@ a web API, reads them the same way)::
 
 ``summary`` and ``description`` are grlc's; ``summary_ko`` and ``question_ko`` (the title and
 the question in Korean), ``reproduces`` and ``reproduces_ko`` (the part of the report
-answered, in each language), ``param_descriptions`` and ``param_descriptions_ko`` are ours,
-keys grlc ignores. ``tags``, ``defaults`` and ``enumerate`` (the values a parameter may take) are
-grlc's, in grlc's shapes. A parameter is a variable ``?_name`` in the query, as in grlc (found
-by grlc's own pattern); each needs a default and a description. Any other key, a repeated
-key, a value of the wrong shape, YAML that does not parse, an optional (``?__name``) or typed
-(``?_name_iri`` …) parameter raises :class:`CatalogueError` naming the file and line: the
-build fails, where grlc would only warn and show empty metadata.
+answered, in each language), ``param_descriptions``, ``param_descriptions_ko`` and
+``param_patterns`` (a regular expression a value must match, where a parameter has a form,
+such as a month) are ours, keys grlc ignores. ``tags``, ``defaults`` and ``enumerate`` (the
+values a parameter may take) are grlc's, in grlc's shapes. A parameter is a variable
+``?_name`` in the query, as in grlc (found by grlc's own pattern); each needs a default and a
+description in each language. Any other key, a repeated key, a value of the wrong shape, YAML
+that does not parse, an optional (``?__name``) or typed (``?_name_iri`` …) parameter raises
+:class:`CatalogueError` naming the file and line: the build fails, where grlc would only warn
+and show empty metadata.
 
 Values are bound as terms after parsing (:mod:`ascn_kg.catalogue_bind`), never pasted
 into the query text. The queries themselves decide how the string is matched (a key, a
@@ -57,7 +59,7 @@ GRLC_PARAMETER = re.compile(
 )
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REQUIRED = ("summary", "summary_ko", "description", "question_ko", "reproduces", "reproduces_ko")
-OPTIONAL = ("tags", "defaults", "enumerate", "param_descriptions", "param_descriptions_ko")
+OPTIONAL = ("tags", "defaults", "enumerate", "param_descriptions", "param_descriptions_ko", "param_patterns")
 FIELDS = (*REQUIRED, *OPTIONAL)
 GRLC_UNUSED = ("endpoint", "pagination", "method", "transform", "endpoint_in_url")
 README = "README.md"
@@ -87,6 +89,7 @@ class Param:
     default: str
     choices: tuple[str, ...] = ()  # from ``enumerate``; empty: any string
     description_ko: str = ""
+    pattern: str = ""  # from ``param_patterns``: a regular expression the whole value must match
 
     def described(self, lang: str) -> str:
         """What the parameter accepts, in ``lang`` (``en`` or ``ko``)."""
@@ -242,7 +245,7 @@ def _params(path: Path, text: str, fields: dict[str, tuple[yaml.Node, yaml.Node]
     reader = _Header(path)
     found = _found_params(path, text)
     sections = {key: reader.per_param(fields[key][1], key, many=key == "enumerate") if key in fields else {}
-                for key in ("defaults", "param_descriptions", "param_descriptions_ko", "enumerate")}
+                for key in ("defaults", "param_descriptions", "param_descriptions_ko", "enumerate", "param_patterns")}
     for key, section in sections.items():
         for name, (node, _value) in section.items():
             if name not in found:
@@ -257,9 +260,24 @@ def _params(path: Path, text: str, fields: dict[str, tuple[yaml.Node, yaml.Node]
         if choices and default not in choices:
             raise reader.fail(sections["defaults"][name][0],
                               f"the default of {name!r} is not one of its enumerate values")
+        pattern = _pattern(reader, sections["param_patterns"].get(name), default)
         params.append(Param(name, str(sections["param_descriptions"][name][1]), default, choices,
-                            str(sections["param_descriptions_ko"][name][1])))
+                            str(sections["param_descriptions_ko"][name][1]), pattern))
     return tuple(params)
+
+
+def _pattern(reader: _Header, declared: tuple[yaml.Node, object] | None, default: str) -> str:
+    """A parameter's ``param_patterns`` entry, checked: it compiles and its default matches it."""
+    if declared is None:
+        return ""
+    node, pattern = declared
+    try:
+        compiled = re.compile(str(pattern))
+    except re.error as error:
+        raise reader.fail(node, f"param_patterns: {pattern!r} is not a regular expression ({error})") from error
+    if not compiled.fullmatch(default):
+        raise reader.fail(node, f"param_patterns: the default {default!r} does not match {pattern!r}")
+    return str(pattern)
 
 
 def parse_entry(path: Path | str) -> Entry:
@@ -341,7 +359,7 @@ def bindings(entry: Entry, params: dict[str, str] | None = None) -> dict[str, st
     """Each parameter's variable (``_name``) and its value: the caller's, or the default.
 
     Raises ValueError for a parameter the entry does not declare, a value :func:`check_value`
-    refuses, or one outside the parameter's ``enumerate`` values.
+    refuses, one outside the parameter's ``enumerate`` values or not matching its pattern.
     """
     params = dict(params or {})
     known = {p.name for p in entry.params}
@@ -357,6 +375,8 @@ def bindings(entry: Entry, params: dict[str, str] | None = None) -> dict[str, st
         check_value(param.name, value)
         if param.choices and value not in param.choices:
             raise ValueError(f"parameter {param.name!r} must be one of {', '.join(param.choices)}")
+        if param.pattern and not re.fullmatch(param.pattern, value):
+            raise ValueError(f"parameter {param.name!r} must be {param.description} (given {value!r})")
         bound[param.variable] = value
     return bound
 

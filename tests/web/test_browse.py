@@ -314,3 +314,12 @@ def test_the_query_page_speaks_korean(client: FlaskClient) -> None:
     assert "도시 키 또는 영문이나 국문 이름(대소문자 무시)" in page
     assert '<small class="muted">첨부 1</small>' in page  # the catalogue list, in Korean too
     assert '<small class="muted">Annex 1</small>' not in page
+
+
+def test_a_value_of_the_wrong_form_is_said_so(client: FlaskClient) -> None:
+    page = html(client, "/query?name=events-in-month&run=1&month=hello")
+    assert "parameter &#39;month&#39; must be a month as YYYY-MM (given &#39;hello&#39;)" in page
+    assert "names nothing in the graph" not in page and "Dell" not in page
+    answer = client.get("/api/queries/events-in-month?month=2018-13", headers={"Accept": "application/json"})
+    assert answer.status_code == 400 and "must be a month as YYYY-MM" in answer.get_data(as_text=True)
+    assert client.get("/api/queries/events-in-month?month=2018-07").status_code == 200
