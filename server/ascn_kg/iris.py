@@ -59,6 +59,18 @@ def graph(name: str, base: str = DEFAULT_BASE_IRI) -> URIRef:
     return URIRef(f"{base}graph/{name}")
 
 
+# The build's activities, described in the provenance graph under its IRI: ``{graph}#{fragment}``.
+# These are the only hash IRIs of the data; a graph's document describes them with it.
+ACTIVITY_FRAGMENTS: tuple[str, ...] = ("conversion", "reasoning", "rule-application")
+
+
+def activity(graph_iri: str, fragment: str) -> URIRef:
+    """The IRI of one of the build's activities, a fragment of the graph that describes it."""
+    if fragment not in ACTIVITY_FRAGMENTS:
+        raise ValueError(f"unknown activity {fragment!r}")
+    return URIRef(f"{graph_iri}#{fragment}")
+
+
 def page_path(iri: str, base: str) -> str | None:
     """The path (below the server's root) that documents ``iri`` in HTML, or None if it is not ours:
     ``/page/{kind}/{key}`` for things and named graphs, ``/def/ascn/{Term}`` for ontology terms."""

@@ -234,3 +234,13 @@ def test_a_method_not_allowed_names_the_allowed_ones(client: FlaskClient) -> Non
         assert answer.status_code == 405
         assert {m.strip() for m in answer.headers["Allow"].split(",")} >= {"GET", "HEAD"}, path
     assert "Access-Control-Allow-Origin" not in client.post("/q", data={}).headers  # writes stay same-origin
+
+
+def test_a_graph_document_describes_its_hash_iris(client: FlaskClient) -> None:
+    """graph/provenance#conversion (and the other activities) resolve to graph/provenance's
+    document, which must hold their statements."""
+    graph = Graph().parse(data=client.get("/data/graph/provenance.ttl").get_data(as_text=True), format="turtle")
+    for fragment in ("conversion", "reasoning", "rule-application"):
+        activity = URIRef(f"{BASE}graph/provenance#{fragment}")
+        assert (activity, RDF.type, URIRef("http://www.w3.org/ns/prov#Activity")) in graph, fragment
+        assert len(set(graph.predicate_objects(activity))) >= 4, fragment

@@ -41,9 +41,7 @@ def provenance(quads: set[Quad], tables: Tables, base: str, graph_name: str) -> 
     """PROV-O and Dublin Core statements about every named graph, in their own graph."""
     g = iris.graph(graph_name, base)
     sources = {row["id"]: row for row in tables["sources"]}
-    activity = URIRef(f"{base}graph/{graph_name}#conversion")
-    reasoning = URIRef(f"{base}graph/{graph_name}#reasoning")
-    rules = URIRef(f"{base}graph/{graph_name}#rule-application")
+    activity, reasoning, rules = (iris.activity(g, name) for name in iris.ACTIVITY_FRAGMENTS)
     out: set[Quad] = {
         (rules, RDF.type, PROV.Activity, g),
         (rules, RDFS.label, Literal("Application of the derivation rules (derived_facts.csv)", lang="en"), g),

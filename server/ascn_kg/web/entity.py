@@ -26,7 +26,7 @@ from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
 from ascn_kg import labels
-from ascn_kg.iris import KINDS, is_valid_key
+from ascn_kg.iris import ACTIVITY_FRAGMENTS, KINDS, activity, is_valid_key
 from ascn_kg.namespaces import prologue
 from ascn_kg.ops.headers import conditional, etag_for
 from ascn_kg.web.kit import GDP_PLACES, Labeller, base_iri, fmt, href, page_lang, render, root, settings, store, t
@@ -180,9 +180,14 @@ def data_or_negotiate(iri: URIRef, stem: str, ext: str) -> Response:
 
 
 def describe(iri: URIRef, limit: int) -> tuple[list[tuple[Node, Node, Node, Node]], bool]:
-    """Quads about ``iri``: outbound (with the blank-node closure) and inbound (at most ``limit``)."""
+    """Quads about ``iri``: outbound (with the blank-node closure, and the statements of its
+    hash IRIs, ``iri#…``) and inbound (at most ``limit``)."""
     out = store().select("SELECT ?p ?o ?g WHERE { GRAPH ?g { ?this ?p ?o } }", {"this": iri})
     quads = [(iri, r["p"], r["o"], r["g"]) for r in out]
+    for fragment in ACTIVITY_FRAGMENTS if iri.startswith(f"{base_iri()}graph/") else ():
+        part = activity(iri, fragment)
+        quads += [(part, r["p"], r["o"], r["g"])
+                  for r in store().select("SELECT ?p ?o ?g WHERE { GRAPH ?g { ?this ?p ?o } }", {"this": part})]
     if any(isinstance(q[2], BNode) for q in quads):
         quads += blank_closure([q[2] for q in quads if isinstance(q[2], BNode)])
     rows = store().select(
