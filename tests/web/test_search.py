@@ -80,6 +80,9 @@ def test_things_of_one_name_are_told_apart_by_their_city(client: FlaskClient) ->
     page = client.get("/search", query_string={"q": "Intelligent Operations Center"}).get_data(as_text=True)
     assert "— Ha Noi</span>" in page and "— Ho Chi Minh City</span>" in page
     assert search(client, "Kuala Lumpur")[0]["context"] is None  # a name of its own needs no context
+    # one measure cited in two parts: the second says where (its label, in both languages)
+    assert [r["label"] for r in search(client, "Population density of Phnom Penh")[:2]] == [
+        "Population density of Phnom Penh", "Population density of Phnom Penh, as cited in Analysis of the 26 cities"]
 
 
 def test_limit_and_empty_queries(client: FlaskClient) -> None:

@@ -413,10 +413,12 @@ def convert_indicators(t: Tables, e: Emitter) -> None:
         measure_en = {"gdp-per-capita": "GDP per capita", "population-density": "Population density"}
         measure_ko = {"gdp-per-capita": "1인당 국내총생산", "population-density": "인구밀도"}
         year = f" ({row['year']})" if row["year"] else ""
+        again = (row["subject"], row["kind"]) in copied  # the same measure cited elsewhere: say where
+        source = next(r for r in t["sources"] if r["id"] == row["source"]) if again else None
         e.labels(
             s,
-            f"{measure_en[row['kind']]} of {name[0]}{year}",
-            f"{name[1]} {measure_ko[row['kind']]}{year}",
+            f"{measure_en[row['kind']]} of {name[0]}{year}" + (f", as cited in {source['short_en']}" if source else ""),
+            (f"{source['short_ko']}에 인용된 " if source else "") + f"{name[1]} {measure_ko[row['kind']]}{year}",
             at,
         )
         e.add(s, e.ascn.isIndicatorOf, subject, at)
