@@ -150,7 +150,7 @@ def test_every_project_with_its_city(store):
 
 def test_indicator_values(store):
     rows = select(store, """SELECT ?s ?v WHERE { ?i a ascn:PopulationDensity ;
-        ascn:isIndicatorOf ?s ; ascn:value ?v ; schema:unitText "inhabitants per km²" ;
+        ascn:isIndicatorOf ?s ; ascn:value ?v ; schema:unitText "inhabitants per km²"@en, "km²당 인구"@ko ;
         ascn:listPosition ?n }""")
     assert {key(r["s"]): str(Decimal(r["v"]).normalize()) for r in rows} == {
         k: str(Decimal(v).normalize()) for k, v in DENSITY.items()}

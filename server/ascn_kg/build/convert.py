@@ -47,7 +47,7 @@ TYPOLOGY_CLASSES = {
     "low-density-emerging": "LowDensityEmergingEconomyCity",
 }
 INDICATOR_CLASSES = {"gdp-per-capita": "GdpPerCapita", "population-density": "PopulationDensity"}
-UNIT_TEXT = {"USD": "USD", "per-km2": "inhabitants per km²"}
+UNIT_TEXT = {"USD": ("USD", "미국 달러"), "per-km2": ("inhabitants per km²", "km²당 인구")}  # (en, ko)
 NOTES_GRAPH = "data-quality"
 SOURCES_GRAPH = "sources"
 INFERRED_GRAPH = "inferred"
@@ -377,6 +377,7 @@ def convert_people(t: Tables, e: Emitter) -> None:
         e.labels(s, row["name"], row["name_ko"], at)
         e.text(s, FOAF.name, row["name"], None, at)
         e.text(s, SCHEMA.honorificPrefix, row["honorific"], None, at)
+        e.text(s, SCHEMA.honorificPrefix, row["honorific_ko"], "ko", at)
         e.text(s, SCHEMA.honorificSuffix, row["degree"], None, at)
         e.text(s, SCHEMA.jobTitle, row["designation"], "en", at)
         if row["designation_as_printed"]:
@@ -424,7 +425,8 @@ def convert_indicators(t: Tables, e: Emitter) -> None:
         e.add(s, e.ascn.isIndicatorOf, subject, at)
         e.add(s, e.ascn.value, value, at)
         e.text(s, e.ascn.asPrinted, row["as_printed"], None, at)
-        e.text(s, SCHEMA.unitText, UNIT_TEXT[row["unit"]], None, at)
+        for text, lang in zip(UNIT_TEXT[row["unit"]], ("en", "ko"), strict=True):
+            e.text(s, SCHEMA.unitText, text, lang, at)
         e.date(s, e.ascn.referenceYear, row["year"], at)
         e.integer(s, e.ascn.listPosition, row["annex3_order"], at)
         if row["publisher"]:

@@ -317,6 +317,7 @@ TABLES: dict[str, Table] = {
             Column("name", required=True, doc="as in Annex 2, without honorific or degree"),
             Column("name_ko"),
             Column("honorific", doc="as printed before the name (Dr., H.E., Ir., Hajah)"),
+            Column("honorific_ko", doc="the title the Korean text gives with the name (대통령)"),
             Column("degree", doc="as printed after the name (MA)"),
             Column("designation", required=True, doc="title and organisation, corrected"),
             Column("designation_as_printed", doc="the printed designation where corrected"),
