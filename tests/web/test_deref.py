@@ -244,3 +244,19 @@ def test_a_graph_document_describes_its_hash_iris(client: FlaskClient) -> None:
         activity = URIRef(f"{BASE}graph/provenance#{fragment}")
         assert (activity, RDF.type, URIRef("http://www.w3.org/ns/prov#Activity")) in graph, fragment
         assert len(set(graph.predicate_objects(activity))) >= 4, fragment
+
+
+@pytest.mark.parametrize(("asked", "sent_to"), [
+    ("/downloads", "/download/"), ("/cities/", "/cities"), ("/page/city/JAKARTA", "/page/city/jakarta"),
+    ("/page/city/jakarta/", "/page/city/jakarta"), ("/Cities?lang=ko", "/cities?lang=ko"),
+])
+def test_an_address_nearly_right_is_sent_on(client: FlaskClient, asked: str, sent_to: str) -> None:
+    answer = client.get(asked)
+    assert (answer.status_code, answer.headers.get("Location")) == (301, sent_to)
+    assert client.get(sent_to).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/nothing-here/", "/page/city/atlantis", "/PAGE/CITY/ATLANTIS"])
+def test_an_address_near_nothing_stays_404(client: FlaskClient, path: str) -> None:
+    answer = client.get(path, follow_redirects=True)
+    assert answer.status_code == 404

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, current_app, g, redirect, render_template, request
 
 from ascn_kg import labels
 from ascn_kg.config import Settings
@@ -23,6 +23,7 @@ from ascn_kg.ops import app_state
 from ascn_kg.ops.headers import conditional, etag_for
 from ascn_kg.request_language import lang_from_request
 from ascn_kg.store.protocol import Store
+from ascn_kg.web.near_miss import near_miss
 from ascn_kg.web.text import TERM_LABELS, TEXT
 
 CACHE_KEY = "ascn_pages_cache"
@@ -98,6 +99,10 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
 
 
 def not_found_page(message: str | None = None) -> Response:
+    """404, unless the address nearly names a page (:mod:`ascn_kg.web.near_miss`): then 301 there."""
+    nearly = near_miss()
+    if nearly is not None:
+        return redirect(nearly, code=301)
     return render("error.html", status=404, title=t("not_found"), message=message or t("not_found_text"))
 
 

@@ -17,6 +17,7 @@ from ascn_kg import negotiation as neg
 from ascn_kg.namespaces import used_prefixes
 from ascn_kg.store.terms import to_oxigraph
 from ascn_kg.web.kit import base_iri, not_found_page
+from ascn_kg.web.near_miss import near_miss
 
 HTML = "text/html"
 DOCUMENT_FORMATS: dict[str, neg.Format] = {f.extension: f for f in neg.GRAPH_FORMATS if f.media_type != HTML}
@@ -43,8 +44,9 @@ def not_acceptable(offered: tuple[str, ...]) -> Response:
 
 
 def missing(offered_media: str | None = None) -> Response:
-    """404: an HTML page, or an empty document in the RDF format asked for."""
-    if offered_media in EXTENSION_OF:
+    """404: an HTML page, or an empty document in the RDF format asked for (a 301 where the
+    address nearly names a page, :func:`ascn_kg.web.kit.not_found_page`)."""
+    if offered_media in EXTENSION_OF and near_miss() is None:
         body = ox.serialize([], format=rdf_format(EXTENSION_OF[offered_media])) or b""
         if offered_media == "text/turtle":
             body = b"# 404 Not Found: nothing is known about this IRI.\n" + body

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, redirect, request
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, default_exceptions
 
 from ascn_kg.config import Settings
@@ -34,6 +34,7 @@ from ascn_kg.web import (
     vocabulary,
 )
 from ascn_kg.web.kit import href, page_lang, render, root, t
+from ascn_kg.web.near_miss import near_miss
 
 PAGE_MODULES = (entity, browse, search, charts, query_page, downloads, ontology_doc, vocabulary)
 BLUEPRINTS = frozenset(module.bp.name for module in PAGE_MODULES)
@@ -71,8 +72,11 @@ def error_text(error: HTTPException, status: int) -> str:
 def _http_error(error: HTTPException) -> Response | HTTPException:
     """Every HTTP error of the site: an HTML page for browsers, JSON for JSON clients, else
     Werkzeug's plain answer; the message is the one the view gave."""
-    best = request.accept_mimetypes.best_match(["text/html", "application/json", "text/plain"])
     status = error.code or 500
+    nearly = near_miss() if status == 404 else None
+    if nearly is not None:
+        return redirect(nearly, code=301)
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "text/plain"])
     if best == "application/json":
         response = jsonify(error=error.name, message=error.description or error.name)
         response.status_code = status
