@@ -251,7 +251,7 @@ def layout_chart(lang: str, layout: Layout) -> dict[str, Any]:
         "x_tick_baseline": x_tick_baseline,
         "xticks": tick_labels(x.ticks(), x, layout.tick, True, x_tick_baseline, layout.w),
         "yticks": tick_labels(y.ticks(), y, layout.tick, False, plot.x0 - 6, layout.w),
-        "x_title": t("gdp") + " — log", "y_title": t("density") + " — log",
+        "x_title": t("log_scale", axis=t("gdp")), "y_title": t("log_scale", axis=t("density")),
         "chart_title": t("typology"),
     }
 

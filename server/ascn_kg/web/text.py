@@ -69,6 +69,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "not_found": ("Not found", "찾을 수 없음"),
     "not_found_text": ("Nothing is known about this address.", "이 주소에 대해 알려진 것이 없습니다."),
     # HTTP errors whose view said nothing more than Werkzeug's stock text: title, explanation
+    "log_scale": ("{axis} — log", "{axis} — 로그"),
     "http_400": ("Bad request", "잘못된 요청"),
     "http_400_text": ("The request could not be understood.", "요청을 이해할 수 없습니다."),
     "http_404_text": ("There is no page at this address. The menu above and the search lead to every page.",
