@@ -150,6 +150,7 @@ def test_a_misspelt_query_form_is_named_with_the_closest_keyword(query: str, col
         problem = explain(refusal(query), query, lang)
         assert problem.label == label and words in problem.detail
         assert problem.column == column and problem.pieces[1] == word
+        assert problem.raw.startswith("error at ")  # the parser's own message, as for every malformed query
     hello = explain(refusal("hello"), "hello", "en")
     assert hello.detail == "“hello” is not a SPARQL keyword."
 

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from flask import current_app, has_app_context
 
 from ascn_kg.namespaces import prefixes
@@ -219,6 +220,18 @@ def one_line_raw(message: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[:limit].rstrip() + " …"
 
 
+def parser_message(query: str) -> str:
+    """What pyoxigraph's parser says of ``query``, on one line ("" if it reads it).
+
+    Only for a text the safety gate has scanned whole (its length, nesting and chains are within
+    the limits) and found no query form in: it is parsed against an empty store, never run."""
+    try:
+        ox.Store().query(query)
+    except SyntaxError as error:
+        return one_line_raw(str(error))
+    return ""
+
+
 def misspelt(found: str, lang: str) -> str:
     """``found`` is no SPARQL keyword, with the closest keyword when there is one."""
     detail = say("unknown_word", lang, found=code(found))
@@ -234,7 +247,8 @@ def explain_refusal(error: QueryRefused, query: str, lang: str) -> QueryProblem:
     if error.plain.startswith(NO_FORM):
         word = unknown_word(meaningful(query), len(query))
         if word is not None:
-            return placed(say("malformed", lang), misspelt(word[0], lang), "", query, word[1], len(word[0]), lang)
+            return placed(say("malformed", lang), misspelt(word[0], lang), parser_message(query), query, word[1],
+                          len(word[0]), lang)
     detail = error.plain
     if lang == "ko":
         for pattern, korean in REFUSALS_KO:
