@@ -3,6 +3,7 @@ the ontology documentation, through the Flask test client on the real build."""
 
 from __future__ import annotations
 
+import gzip
 import re
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
@@ -232,6 +233,21 @@ def test_downloads(client: FlaskClient, built: BuildResult, name: str, media: st
     assert int(answer.headers["Content-Length"]) == len(body)
     assert built.version in answer.headers["ETag"]
     again = client.get(f"/download/{name}", headers={"If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("name", ["ascn.nq", "ascn.ttl", "ascn.jsonld"])
+def test_dumps_travel_gzipped_to_clients_that_accept_it(client: FlaskClient, built: BuildResult, name: str) -> None:
+    packed = client.get(f"/download/{name}", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == (built.dist / name).read_bytes()
+    assert len(packed.data) * 5 < (built.dist / name).stat().st_size
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    plain = client.get(f"/download/{name}", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    assert plain.headers["ETag"] != packed.headers["ETag"]  # one tag per coding
+    again = client.get(f"/download/{name}",
+                       headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
     assert again.status_code == 304
 
 

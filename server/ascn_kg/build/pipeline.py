@@ -8,6 +8,7 @@ leaves the previous ``dist`` as it was.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -25,7 +26,7 @@ from ascn_kg import iris
 from ascn_kg.catalogue import load_catalogue
 from ascn_kg.config import DEFAULT_BASE_IRI, Settings
 from ascn_kg.build.convert import Quad, convert
-from ascn_kg.build.describe import dataset_description, provenance
+from ascn_kg.build.describe import DOWNLOADS, dataset_description, provenance
 from ascn_kg.store.label_index import index_dist
 from ascn_kg.namespaces import ascn_namespace, prefixes
 from ascn_kg.build.reason import ReasoningResult, reason
@@ -167,6 +168,8 @@ def write_dist(assembled: Assembled, settings: Settings, folder: Path, report=No
         )
         for name, fmt in DUMPS.items():
             (folder / name).write_bytes(ox.serialize(triples, format=fmt, prefixes=names))
+        for name in DOWNLOADS:  # the same bytes gzip-compressed, for clients that accept it
+            (folder / f"{name}.gz").write_bytes(gzip.compress((folder / name).read_bytes(), 6, mtime=0))
         assembled.validation.report.serialize(folder / "shacl-report.ttl", format="turtle")
         shutil.copy(settings.ontology_dir / "ascn.ttl", folder / "ontology.ttl")
         shutil.copy(settings.ontology_dir / "shapes.ttl", folder / "shapes.ttl")

@@ -53,12 +53,21 @@ def path_of(name: str) -> Path | None:
 
 
 def send(name: str) -> Response:
+    """The file, gzip-compressed (``Content-Encoding``) when the build wrote ``NAME.gz`` and the
+    client accepts gzip; ETag and 304 per version and coding."""
     path = path_of(name)
     if path is None:
         return not_found_page()
     version = store().version() or str(path.stat().st_mtime_ns)
-    response = send_file(path, mimetype=FILES[name][0], etag=f"{version}-{name}", conditional=True,
+    packed = path.with_name(f"{name}.gz")
+    gzipped = request.accept_encodings["gzip"] > 0 and packed.is_file()
+    response = send_file(packed if gzipped else path, mimetype=FILES[name][0],
+                         etag=f"{version}-{name}" + ("-gzip" if gzipped else ""), conditional=True,
                          max_age=300, download_name=name, as_attachment=False)
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    if packed.is_file():
+        response.vary.add("Accept-Encoding")
     if FILES[name][0].startswith("text/"):
         response.headers["Content-Type"] = f"{FILES[name][0]}; charset=utf-8"
     return response
