@@ -1,4 +1,5 @@
-"""``python -m benchmarks.bench --quick`` runs end to end on tiny settings (no timing is asserted)."""
+"""The benchmark code: ``python -m benchmarks.bench --quick`` runs end to end on tiny settings (no timing is
+asserted), and the load test judges its outcomes as it says."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from benchmarks.loadtest import summarise
 
 from ascn_kg.build.pipeline import BuildResult
 from support import REPO
@@ -37,3 +39,15 @@ def test_bench_quick_runs_end_to_end(built: BuildResult, tmp_path: Path) -> None
     ratios = raw["report.latency_ratios.off"]
     assert set(ratios) == {path.stem for path in (Path(__file__).parents[1] / "queries").glob("*.rq")}
     assert all(value > 0 for value in ratios.values())
+
+
+def test_the_load_test_counts_a_limit_stopping_a_runaway_as_success_and_nothing_else() -> None:
+    def seen(expensive: dict[str, int], catalogue: dict[str, int]) -> dict:
+        return {"expensive": {"ms": [2000.0] * sum(expensive.values()), "status": expensive},
+                "catalogue": {"ms": [3.0] * sum(catalogue.values()), "status": catalogue}}
+
+    assert summarise(seen({"504": 9, "503": 4}, {"200": 50}), (100, 100), False) == []
+    assert summarise(seen({"504": 9, "500": 1}, {"200": 50}), (100, 100), False) == [
+        "expensive: answers other than a limit's 504 or 503: {'504': 9, '500': 1}"]
+    assert summarise(seen({"504": 9}, {"200": 50, "503": 1}), (100, 100), False) == [
+        "catalogue: server errors {'503': 1}"]
