@@ -199,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=REPO / "dist")
     parser.add_argument("--queries-dir", type=Path, default=REPO / "queries")
     parser.add_argument("--query-timeout", type=float, default=2.0)
+    parser.add_argument("--query-workers", type=int, default=4,
+                        help="query processes per web worker: every user is one client (127.0.0.1) here, with "
+                             "its shares lifted, so the runaways must not hold every process of a worker")
     parser.add_argument("--app", default="ascn_kg:create_app()")
     args = parser.parse_args(argv)
     duration = max(1.0, min(args.duration, MAX_DURATION))
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load test: {args.users} users for {duration:.0f} s on 127.0.0.1, query time limit "
           f"{args.query_timeout:g} s")
     with our_server(args.dist, workers=args.workers, app=args.app, query_timeout=args.query_timeout,
-                    log_level="WARNING", query_log_enabled="false") as server:
+                    query_workers=args.query_workers, log_level="WARNING", query_log_enabled="false") as server:
         work = probe(server.base, work)
         warm(server.base, work.get("catalogue", []))
         rss_start = sum(memory_kib(p, "VmRSS") for p in web_workers(server))
