@@ -73,6 +73,11 @@ def test_a_misspelt_name_gets_names_spelt_alike(client: FlaskClient, query: str,
     assert search(client, "xyzzyq") == []
 
 
+def test_names_spelt_alike_come_closest_first(client: FlaskClient) -> None:
+    assert [r["label"] for r in search(client, "ministry of interor")[:2]] == ["Ministry of Interior",
+                                                                              "Ministry of Energy"]
+
+
 def test_things_of_one_name_are_told_apart_by_their_city(client: FlaskClient) -> None:
     centres = search(client, "Intelligent Operations Center")
     assert [(r["label"], r["context"]) for r in centres[:2]] == [

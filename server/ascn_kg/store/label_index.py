@@ -144,10 +144,12 @@ class LabelIndex:
     def _label_of(self, pos: int) -> int:
         return bisect_right(self.starts, pos) - 1
 
-    def _consider(self, found: dict[int, Hit], lid: int, tier: int) -> None:
+    def _consider(self, found: dict[int, Hit], lid: int, tier: int, closeness: int = 0) -> None:
+        """Keep ``lid``'s entity at its best rank: tier, then (for names spelt alike) how close
+        the spelling is, then the kind's priority and the shorter name."""
         eid = self.label_entity[lid]
         text = self.label_text[lid]
-        rank = (tier, self.priority[eid], len(text), text.casefold())
+        rank = (tier, closeness, self.priority[eid], len(text), text.casefold())
         old = found.get(eid)
         if old is None or rank < old.rank:
             found[eid] = Hit(self.entities[eid], text, rank)
@@ -186,16 +188,18 @@ class LabelIndex:
         for positions in self.label_pos[:2]:
             for pos in positions[:SIMILAR_CAP - len(candidates)]:
                 candidates.setdefault(self._suffix(pos), self._label_of(pos))
-        close: list[str] = []
+        score: dict[str, float] = {}  # each label's best likeness under any of the forms
         forms = [(lambda text: text), (lambda text: text.replace(" ", ""))]
         if any("\uac00" <= c <= "\ud7a3" for c in q):
             forms.append(jamo)  # Korean: a syllable spelt apart differs by one letter, not one syllable
         for form in forms:
             variants = {form(norm): norm for norm in candidates}
-            close += [variants[v] for v in difflib.get_close_matches(form(q), list(variants), n=limit,
-                                                                     cutoff=SIMILAR_CUTOFF)]
-        for norm in close:
-            self._consider(found, candidates[norm], 4)
+            for variant in difflib.get_close_matches(form(q), list(variants), n=limit, cutoff=SIMILAR_CUTOFF):
+                likeness = difflib.SequenceMatcher(None, form(q), variant).ratio()
+                norm = variants[variant]
+                score[norm] = max(score.get(norm, 0.0), likeness)
+        for norm, likeness in score.items():
+            self._consider(found, candidates[norm], 4, -round(likeness * 1000))
 
     def _substrings(self, q: str, found: dict[int, Hit]) -> None:
         pos, seen = self.big.find(q), 0
