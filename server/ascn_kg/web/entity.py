@@ -184,10 +184,10 @@ def describe(iri: URIRef, limit: int) -> tuple[list[tuple[Node, Node, Node, Node
     hash IRIs, ``iri#…``) and inbound (at most ``limit``)."""
     out = store().select("SELECT ?p ?o ?g WHERE { GRAPH ?g { ?this ?p ?o } }", {"this": iri})
     quads = [(iri, r["p"], r["o"], r["g"]) for r in out]
-    for fragment in ACTIVITY_FRAGMENTS if iri.startswith(f"{base_iri()}graph/") else ():
-        part = activity(iri, fragment)
-        quads += [(part, r["p"], r["o"], r["g"])
-                  for r in store().select("SELECT ?p ?o ?g WHERE { GRAPH ?g { ?this ?p ?o } }", {"this": part})]
+    if iri.startswith(f"{base_iri()}graph/"):  # one query for the activities under a graph's IRI
+        parts = " ".join(f"<{activity(iri, fragment)}>" for fragment in ACTIVITY_FRAGMENTS)
+        rows = store().select(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {parts} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        quads += [(r["s"], r["p"], r["o"], r["g"]) for r in rows]
     if any(isinstance(q[2], BNode) for q in quads):
         quads += blank_closure([q[2] for q in quads if isinstance(q[2], BNode)])
     rows = store().select(

@@ -66,7 +66,8 @@ def remember(response: Response, lang: str) -> None:
     )
 
 
-def _vary_on_language(response: Response) -> Response:
+def _after_language_use(response: Response) -> Response:
+    """``Vary`` on what chose the language; a page opened with ``?lang=`` remembers it."""
     if g.get(USED):
         response.vary.update(("Accept-Language", "Cookie"))
         chosen = supported(request.args.get("lang"))
@@ -80,4 +81,4 @@ def _vary_on_language(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register ``/lang/<code>`` and the ``Vary`` hook for language-dependent responses."""
     app.register_blueprint(bp)
-    app.after_request(_vary_on_language)
+    app.after_request(_after_language_use)
