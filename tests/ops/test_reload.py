@@ -51,13 +51,13 @@ class Load:
             try:
                 connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
                 response = connection.getresponse()
-                response.read()
+                body = response.read()
             except (OSError, http.client.HTTPException) as error:
                 self.failures.append(f"client {n}: {type(error).__name__}: {error}")
                 connection.close()
                 continue
             if response.status != 200:
-                self.failures.append(f"client {n}: HTTP {response.status}")
+                self.failures.append(f"client {n}: HTTP {response.status}: {body[:120]!r}")
             self.answers += 1
             self.versions[n].append(response.getheader(VERSION, ""))
         connection.close()
@@ -84,7 +84,7 @@ def test_a_rebuild_is_served_after_sighup_while_sixteen_clients_query(tmp_path: 
         "Submission of ASCN nominations", "Submission of ASCN nominations (reloaded)", 1), encoding="utf-8")
     # sixteen clients from one address, each with one query at a time: the per-client caps and the
     # query threads' share (fairness is tested in test_hostile_clients) would turn some away
-    unfair = {"client_queries": 0, "client_query_seconds": 0, "query_threads": CLIENTS}
+    unfair = {"client_queries": 0, "client_query_seconds": 0, "query_threads": CLIENTS, "query_workers": CLIENTS // 2}
     with running_server(dist, workers=2, permalink_dir=str(tmp_path / "links"), **unfair) as base, \
             Load(base) as load:
         time.sleep(1.0)
